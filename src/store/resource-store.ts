@@ -1,0 +1,323 @@
+import { randomUUID } from 'node:crypto';
+import { MongoServerError } from 'mongodb';
+import type { Collection, Db, Filter } from 'mongodb';
+import type { Resource } from 'fhir/r4';
+import { FhirError } from '../fhir/fhir-error.ts';
+import type { IndexEntry } from '../search/index-entry.ts';
+import { bodyAad, collectionNames } from './documents.ts';
+import type { EncryptedBlob } from '../crypto/encrypted-blob.ts';
+import type { CurrentDocument, HistoryDocument } from './documents.ts';
+
+/** Seals and opens resource bodies; the key ring implements it. */
+export interface BodyCipher {
+  encrypt(plaintext: Buffer, aad: string): EncryptedBlob;
+  decrypt(blob: EncryptedBlob, aad: string): Promise<Buffer>;
+}
+
+/** Computes what a version is found by: its search index and its patient compartments. */
+export type ResourceIndexer = (resource: Resource) => {
+  search: IndexEntry[];
+  compartments: string[];
+};
+
+/** One version of a resource as the REST layer sees it. */
+export interface StoredVersion {
+  type: string;
+  id: string;
+  versionId: number;
+  lastUpdated: Date;
+  deleted: boolean;
+  /** The resource with the server's `meta.versionId` and `meta.lastUpdated`; absent when deleted. */
+  resource?: Resource;
+  method?: HistoryDocument['method'];
+}
+
+export interface WriteResult {
+  version: StoredVersion;
+  /** True when the write created the resource (201), false when it updated it (200). */
+  created: boolean;
+}
+
+export interface HistoryQuery {
+  type?: string;
+  id?: string;
+  since?: Date;
+  count: number;
+  /** Keyset position: return versions strictly older than this one in history order. */
+  after?: { lastUpdated: Date; key: string };
+}
+
+export interface HistoryPage {
+  versions: StoredVersion[];
+  /** Position of the last version of the page, when more may follow. */
+  next?: { lastUpdated: Date; key: string };
+  total: number;
+}
+
+const maxCasAttempts = 5;
+
+/**
+ * Versioned, encrypted storage of FHIR resources.
+ *
+ * Writes never need a multi-document transaction (FerretDB has none): the current version is
+ * changed by compare-and-set on `versionId`, then its history entry is inserted. Should a process
+ * die between the two, the missing history entry is written again by the next update of that
+ * resource (`insertHistoryOnce` is idempotent), and vread falls back to the current document.
+ */
+export class ResourceStore {
+  private readonly resources: Collection<CurrentDocument>;
+  private readonly history: Collection<HistoryDocument>;
+
+  constructor(
+    db: Db,
+    private readonly cipher: BodyCipher,
+    private readonly indexer: ResourceIndexer,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.resources = db.collection<CurrentDocument>(collectionNames.resources);
+    this.history = db.collection<HistoryDocument>(collectionNames.history);
+  }
+
+  /** Creates the indexes the store's own queries need; idempotent. */
+  async createIndexes(): Promise<void> {
+    await this.resources.createIndex({ type: 1, lastUpdated: -1 });
+    await this.resources.createIndex({ compartments: 1 });
+    await this.history.createIndex({ lastUpdated: -1, _id: -1 });
+    await this.history.createIndex({ type: 1, lastUpdated: -1, _id: -1 });
+    await this.history.createIndex({ type: 1, id: 1, versionId: -1 });
+  }
+
+  async read(type: string, id: string): Promise<StoredVersion> {
+    const doc = await this.resources.findOne({ _id: documentKey(type, id) });
+    if (!doc) throw new FhirError('notFound', `${type} resource not found`);
+    if (doc.deleted) throw new FhirError('gone', `${type} resource was deleted`);
+    return this.open(doc);
+  }
+
+  async vread(type: string, id: string, versionId: number): Promise<StoredVersion> {
+    const doc =
+      (await this.history.findOne({ _id: historyKey(type, id, versionId) })) ??
+      (await this.resources.findOne({ _id: documentKey(type, id), versionId }));
+    if (!doc) throw new FhirError('notFound', `${type} version not found`);
+    if (doc.deleted) throw new FhirError('gone', `${type} version is a deletion`);
+    return this.open(doc);
+  }
+
+  /** Creates a resource under a new server-assigned id. */
+  async create(resource: Resource): Promise<WriteResult> {
+    const id = randomUUID();
+    const doc = this.seal(resource, id, 1);
+    await this.resources.insertOne(doc);
+    await this.insertHistoryOnce(doc, 'POST');
+    return { version: this.toVersion(doc, resource), created: true };
+  }
+
+  /**
+   * Updates a resource, or creates it under the client's id when it does not exist yet
+   * (update-as-create, http://hl7.org/fhir/R4/http.html#upsert).
+   * `ifMatch` makes the write conditional on the current version (optimistic locking).
+   */
+  async update(resource: Resource & { id: string }, ifMatch?: number): Promise<WriteResult> {
+    const { resourceType: type, id } = resource;
+    for (let attempt = 0; attempt < maxCasAttempts; attempt++) {
+      const current = await this.resources.findOne({ _id: documentKey(type, id) });
+      checkPrecondition(current, ifMatch);
+
+      if (!current) {
+        const doc = this.seal(resource, id, 1);
+        if (!(await this.insertUnlessExists(doc))) continue;
+        await this.insertHistoryOnce(doc, 'PUT');
+        return { version: this.toVersion(doc, resource), created: true };
+      }
+
+      await this.insertHistoryOnce(current, 'PUT');
+      const doc = this.seal(resource, id, current.versionId + 1);
+      if (!(await this.compareAndSet(current, doc))) continue;
+      await this.insertHistoryOnce(doc, 'PUT');
+      return { version: this.toVersion(doc, resource), created: current.deleted };
+    }
+    throw contention(ifMatch);
+  }
+
+  /** Logically deletes a resource: later reads answer 410, history keeps a deletion entry. */
+  async delete(type: string, id: string, ifMatch?: number): Promise<StoredVersion | undefined> {
+    for (let attempt = 0; attempt < maxCasAttempts; attempt++) {
+      const current = await this.resources.findOne({ _id: documentKey(type, id) });
+      if (!current) throw new FhirError('notFound', `${type} resource not found`);
+      checkPrecondition(current, ifMatch);
+      if (current.deleted) return undefined;
+
+      await this.insertHistoryOnce(current, 'PUT');
+      const doc: CurrentDocument = {
+        _id: current._id,
+        type,
+        id,
+        versionId: current.versionId + 1,
+        lastUpdated: this.now(),
+        deleted: true,
+        compartments: current.compartments,
+        search: [],
+      };
+      if (!(await this.compareAndSet(current, doc))) continue;
+      await this.insertHistoryOnce(doc, 'DELETE');
+      return this.toVersion(doc);
+    }
+    throw contention(ifMatch);
+  }
+
+  /** History at instance (type and id), type (type) or system (neither) level, newest first. */
+  async readHistory(query: HistoryQuery): Promise<HistoryPage> {
+    const scope: Filter<HistoryDocument> = {};
+    if (query.type) scope.type = query.type;
+    if (query.id) scope.id = query.id;
+    if (query.since) scope.lastUpdated = { $gte: query.since };
+
+    const filter: Filter<HistoryDocument> = { ...scope };
+    if (query.after) {
+      const { lastUpdated, key } = query.after;
+      filter.$or = [
+        { lastUpdated: { ...(query.since ? { $gte: query.since } : {}), $lt: lastUpdated } },
+        { lastUpdated, _id: { $lt: key } },
+      ];
+    }
+    const [docs, total] = await Promise.all([
+      this.history
+        .find(filter)
+        .sort({ lastUpdated: -1, _id: -1 })
+        .limit(query.count + 1)
+        .toArray(),
+      this.history.countDocuments(scope),
+    ]);
+    const page = docs.slice(0, query.count);
+    const last = page.at(-1);
+    return {
+      versions: await Promise.all(
+        page.map((doc) => (doc.deleted ? this.toVersion(doc) : this.open(doc))),
+      ),
+      next: docs.length > query.count && last ? { lastUpdated: last.lastUpdated, key: last._id } : undefined,
+      total,
+    };
+  }
+
+  private seal(resource: Resource, id: string, versionId: number): CurrentDocument {
+    const lastUpdated = this.now();
+    const type = resource.resourceType;
+    stampMeta(resource, id, versionId, lastUpdated);
+    const { search, compartments } = this.indexer(resource);
+    const plaintext = Buffer.from(JSON.stringify(resource), 'utf8');
+    const body = this.cipher.encrypt(plaintext, bodyAad(type, id, versionId));
+    return {
+      _id: documentKey(type, id),
+      type,
+      id,
+      versionId,
+      lastUpdated,
+      deleted: false,
+      compartments,
+      search,
+      body,
+    };
+  }
+
+  private async open(doc: CurrentDocument | HistoryDocument): Promise<StoredVersion> {
+    if (!doc.body) throw new FhirError('internal', 'stored data failed its integrity check');
+    const plaintext = await this.cipher.decrypt(doc.body, bodyAad(doc.type, doc.id, doc.versionId));
+    const resource = parseStoredResource(plaintext, doc);
+    return this.toVersion(doc, resource);
+  }
+
+  private toVersion(doc: CurrentDocument | HistoryDocument, resource?: Resource): StoredVersion {
+    return {
+      type: doc.type,
+      id: doc.id,
+      versionId: doc.versionId,
+      lastUpdated: doc.lastUpdated,
+      deleted: doc.deleted,
+      resource,
+      method: 'method' in doc ? doc.method : undefined,
+    };
+  }
+
+  private async insertUnlessExists(doc: CurrentDocument): Promise<boolean> {
+    try {
+      await this.resources.insertOne(doc);
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+
+  private async compareAndSet(current: CurrentDocument, next: CurrentDocument): Promise<boolean> {
+    const result = await this.resources.replaceOne(
+      { _id: current._id, versionId: current.versionId },
+      next,
+    );
+    return result.matchedCount === 1;
+  }
+
+  /** Writes the history entry of a version unless it is already there. */
+  private async insertHistoryOnce(
+    doc: CurrentDocument,
+    method: HistoryDocument['method'],
+  ): Promise<void> {
+    const entry: HistoryDocument = {
+      _id: historyKey(doc.type, doc.id, doc.versionId),
+      type: doc.type,
+      id: doc.id,
+      versionId: doc.versionId,
+      lastUpdated: doc.lastUpdated,
+      deleted: doc.deleted,
+      method: doc.deleted ? 'DELETE' : method,
+      ...(doc.body ? { body: doc.body } : {}),
+    };
+    try {
+      await this.history.insertOne(entry);
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+  }
+}
+
+function checkPrecondition(current: CurrentDocument | null, ifMatch: number | undefined): void {
+  if (ifMatch === undefined) return;
+  if (!current || current.versionId !== ifMatch) {
+    throw new FhirError('preconditionFailed', 'If-Match does not name the current version');
+  }
+}
+
+function contention(ifMatch: number | undefined): FhirError {
+  return ifMatch === undefined
+    ? new FhirError('conflict', 'the resource changed concurrently; retry the request')
+    : new FhirError('preconditionFailed', 'If-Match does not name the current version');
+}
+
+function stampMeta(resource: Resource, id: string, versionId: number, lastUpdated: Date): void {
+  resource.id = id;
+  resource.meta = {
+    ...resource.meta,
+    versionId: String(versionId),
+    lastUpdated: lastUpdated.toISOString(),
+  };
+}
+
+function parseStoredResource(plaintext: Buffer, doc: { type: string }): Resource {
+  const resource = JSON.parse(plaintext.toString('utf8')) as Resource;
+  if (resource.resourceType !== doc.type) {
+    throw new FhirError('internal', 'stored data failed its integrity check');
+  }
+  return resource;
+}
+
+function documentKey(type: string, id: string): string {
+  return `${type}/${id}`;
+}
+
+function historyKey(type: string, id: string, versionId: number): string {
+  // Zero-padded so that the key orders versions of one resource the way versionId does.
+  return `${type}/${id}/${String(versionId).padStart(10, '0')}`;
+}
+
+function isDuplicateKey(err: unknown): boolean {
+  return err instanceof MongoServerError && err.code === 11000;
+}
