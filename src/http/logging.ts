@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { FhirError } from '../fhir/fhir-error.ts';
 
 /**
  * Allow-listed log serializers (STYLE.md, "Logging"). The raw URL is never logged: the query
@@ -10,12 +11,13 @@ export const logSerializers = {
     method: req.method,
     route: req.routeOptions?.url ?? '(no route)',
   }),
-  res: (reply: FastifyReply) => ({ statusCode: reply.statusCode }),
+  res: (reply: Pick<FastifyReply, 'statusCode'>) => ({ statusCode: reply.statusCode }),
   // Driver and jose messages can quote stored values or token claims: keep only what we minted.
   err: (err: Error & { code?: unknown }) => ({
     type: err.name,
+    message: err instanceof FhirError ? err.message : '(omitted: may quote data)',
     code: typeof err.code === 'string' || typeof err.code === 'number' ? err.code : undefined,
-    stack: stripMessage(err),
+    stack: stripMessage(err) ?? '',
   }),
 };
 

@@ -1,0 +1,71 @@
+import type { FastifyInstance, HTTPMethods, RouteHandlerMethod } from 'fastify';
+import type { Config } from '../config/config.ts';
+import { FhirError } from '../fhir/fhir-error.ts';
+import type { ResourceStore } from '../store/resource-store.ts';
+import { buildCapabilityStatement } from './capabilities.ts';
+import { historyHandler } from './history.ts';
+import { jsonMediaTypes } from './negotiation.ts';
+import { readHandler, vreadHandler } from './read.ts';
+import { baseUrlOf, sendFhir } from './respond.ts';
+import { createHandler, deleteHandler, updateHandler } from './write.ts';
+
+export interface FhirRouteDeps {
+  store: ResourceStore;
+  config: Config;
+  /** HMAC key for paging tokens. */
+  pageKey: Buffer;
+  software: { name: string; version: string };
+  startedAt: Date;
+}
+
+type RouteTable = Record<string, Partial<Record<HTTPMethods, RouteHandlerMethod>>>;
+
+const checkedMethods: HTTPMethods[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** The FHIR REST API under `/fhir` (http://hl7.org/fhir/R4/http.html). */
+export async function registerFhirRoutes(app: FastifyInstance, deps: FhirRouteDeps) {
+  const { store, config, pageKey } = deps;
+  registerJsonBodies(app, config.maxBodyBytes);
+
+  const history = historyHandler(store, config, pageKey);
+  const routes: RouteTable = {
+    '/metadata': {
+      GET: async (request, reply) =>
+        sendFhir(request, reply, 200, buildCapabilityStatement({ ...deps, baseUrl: baseUrlOf(request) })),
+    },
+    '/_history': { GET: history },
+    '/:type': { POST: createHandler(store) },
+    '/:type/_history': { GET: history },
+    '/:type/:id': { GET: readHandler(store), PUT: updateHandler(store), DELETE: deleteHandler(store) },
+    '/:type/:id/_history': { GET: history },
+    '/:type/:id/_history/:vid': { GET: vreadHandler(store) },
+  };
+
+  for (const [url, handlers] of Object.entries(routes)) {
+    const allowed = Object.keys(handlers) as HTTPMethods[];
+    for (const method of allowed) app.route({ method, url, handler: handlers[method]! });
+    const others = checkedMethods.filter((m) => !allowed.includes(m));
+    if (others.length > 0) {
+      app.route({ method: others, url, handler: methodNotAllowed(allowed) });
+    }
+  }
+}
+
+function methodNotAllowed(allowed: HTTPMethods[]): RouteHandlerMethod {
+  return async (_request, reply) => {
+    reply.header('allow', allowed.join(', '));
+    throw new FhirError('methodNotAllowed', 'this method is not allowed on this endpoint');
+  };
+}
+
+/**
+ * FHIR JSON bodies through Fastify's hardened JSON parser, which refuses `__proto__` and
+ * `constructor.prototype` keys. Other content types are refused with 415.
+ */
+function registerJsonBodies(app: FastifyInstance, maxBodyBytes: number) {
+  app.removeAllContentTypeParsers();
+  const parse = app.getDefaultJsonParser('error', 'error');
+  for (const type of jsonMediaTypes) {
+    app.addContentTypeParser(type, { parseAs: 'string', bodyLimit: maxBodyBytes }, parse);
+  }
+}

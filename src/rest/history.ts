@@ -1,0 +1,101 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { BundleLink } from 'fhir/r4';
+import type { Config } from '../config/config.ts';
+import { historyBundle } from '../fhir/bundle.ts';
+import { FhirError } from '../fhir/fhir-error.ts';
+import { openToken, sealToken } from '../fhir/signed-token.ts';
+import type { HistoryQuery, ResourceStore } from '../store/resource-store.ts';
+import { requireInteraction } from './interactions.ts';
+import { baseUrlOf, optionalPathParam, sendFhir } from './respond.ts';
+
+
+/** Parameters history accepts (http://hl7.org/fhir/R4/http.html#history); others are a 400. */
+const historyParams = new Set(['_count', '_since', '_page', '_format', '_pretty']);
+
+/**
+ * history at instance, type or system level: `[type]/[id]/_history`, `[type]/_history`,
+ * `_history`; `_count`, `_since` and opaque `_page` tokens for next links.
+ */
+export function historyHandler(store: ResourceStore, config: Config, pageKey: Buffer) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const type = optionalPathParam(request, 'type');
+    const id = optionalPathParam(request, 'id');
+    if (type) requireInteraction(type, id ? 'history-instance' : 'history-type');
+    const query = readHistoryQuery(request.query, config, pageKey);
+    const page = await store.readHistory({ ...query, type, id });
+
+    const base = baseUrlOf(request);
+    const path = [base, type, id, '_history'].filter(Boolean).join('/');
+    const keep = { _count: String(query.count), ...(query.since ? { _since: query.since.toISOString() } : {}) };
+    const links: BundleLink[] = [{ relation: 'self', url: withQuery(path, keep, request.query) }];
+    if (page.next) {
+      const token = sealToken(
+        { t: page.next.lastUpdated.getTime(), k: page.next.key, s: query.since?.getTime() },
+        pageKey,
+      );
+      links.push({ relation: 'next', url: withQuery(path, { ...keep, _page: token }) });
+    }
+    return sendFhir(request, reply, 200, historyBundle(base, page.versions, links, page.total));
+  };
+}
+
+function readHistoryQuery(
+  raw: unknown,
+  config: Config,
+  pageKey: Buffer,
+): Omit<HistoryQuery, 'type' | 'id'> {
+  const query = raw as Record<string, string | string[] | undefined>;
+  for (const name of Object.keys(query)) {
+    if (!historyParams.has(name)) {
+      throw new FhirError('invalidInput', `history does not support the parameter ${safeName(name)}`);
+    }
+  }
+  const count = readCount(single(query, '_count'), config);
+  const since = readInstant(single(query, '_since'));
+  const page = single(query, '_page');
+  if (!page) return { count, since };
+
+  const state = openToken(page, pageKey) as { t?: unknown; k?: unknown; s?: unknown };
+  if (typeof state.t !== 'number' || typeof state.k !== 'string') {
+    throw new FhirError('invalidInput', 'the paging token is not valid for this server');
+  }
+  const pagedSince = typeof state.s === 'number' ? new Date(state.s) : undefined;
+  return { count, since: pagedSince, after: { lastUpdated: new Date(state.t), key: state.k } };
+}
+
+function readCount(value: string | undefined, config: Config): number {
+  if (value === undefined) return config.historyDefaultCount;
+  if (!/^\d{1,6}$/.test(value)) throw new FhirError('invalidInput', '_count must be a whole number');
+  return Math.min(Math.max(Number(value), 1), config.historyMaxCount);
+}
+
+function readInstant(value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  // _since is an instant: full date, time and zone (http://hl7.org/fhir/R4/datatypes.html#instant).
+  const instant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+  const date = new Date(value);
+  if (!instant.test(value) || Number.isNaN(date.getTime())) {
+    throw new FhirError('invalidInput', '_since must be an instant with a time zone');
+  }
+  return date;
+}
+
+function single(query: Record<string, string | string[] | undefined>, name: string) {
+  const value = query[name];
+  if (Array.isArray(value)) throw new FhirError('invalidInput', `${name} may appear only once`);
+  return value;
+}
+
+function withQuery(path: string, params: Record<string, string>, original?: unknown): string {
+  const search = new URLSearchParams(params);
+  const raw = (original ?? {}) as Record<string, unknown>;
+  for (const name of ['_format', '_pretty']) {
+    if (typeof raw[name] === 'string') search.set(name, raw[name] as string);
+  }
+  return `${path}?${search.toString()}`;
+}
+
+/** Parameter names are echoed only when they look like names, never arbitrary input. */
+function safeName(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_:.-]{0,63}$/.test(name) ? name : '(unrecognised)';
+}
