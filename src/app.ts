@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerOptions } from 'node:https';
+import Fastify from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { Db } from 'mongodb';
+import type { Config } from './config/config.ts';
+import type { KeyRing } from './crypto/key-ring.ts';
+import { registerErrorHandling } from './http/error-handler.ts';
+import { logRedactPaths, logSerializers } from './http/logging.ts';
+import { registerSecurityHeaders } from './http/security-headers.ts';
+import { registerFhirRoutes } from './rest/fhir-routes.ts';
+import { extractCompartments } from './search/compartment.ts';
+import { extractIndex } from './search/extract.ts';
+import { ResourceStore } from './store/resource-store.ts';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  keyRing: KeyRing;
+  /** HMAC key for paging tokens; shared by every process so links work behind a load balancer. */
+  pageKey: Buffer;
+  /** Where log lines go; defaults to stdout. Tests pass a capturing stream. */
+  logStream?: NodeJS.WritableStream;
+  /** HTTPS options when Ward terminates TLS itself. */
+  https?: ServerOptions;
+  now?: () => Date;
+}
+
+const software = { name: 'Ward', version: '0.1.0' };
+
+/** Builds the Fastify instance from its parts; no socket is opened (tests use `inject`). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, db, keyRing } = deps;
+  const app = Fastify({
+    ...(deps.https ? { https: deps.https } : {}),
+    logger: loggerOptions(config, deps.logStream),
+    disableRequestLogging: true,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    bodyLimit: config.maxBodyBytes,
+    trustProxy: config.behindTlsProxy,
+    return503OnClosing: true,
+  });
+  app.decorate('wardBaseUrl', config.baseUrl);
+
+  registerErrorHandling(app);
+  registerSecurityHeaders(app, { isHttps: Boolean(deps.https) || config.behindTlsProxy });
+  registerRequestLog(app);
+  registerHealthRoutes(app, db);
+
+  const indexer = (resource: Parameters<typeof extractIndex>[0]) => ({
+    search: extractIndex(resource, keyRing.blindIndex),
+    compartments: extractCompartments(resource),
+  });
+  const store = new ResourceStore(db, keyRing, indexer, deps.now);
+  await app.register(
+    async (fhir) =>
+      registerFhirRoutes(fhir, {
+        store,
+        config,
+        pageKey: deps.pageKey,
+        software,
+        startedAt: (deps.now ?? (() => new Date()))(),
+      }),
+    { prefix: '/fhir' },
+  );
+  return app;
+}
+
+function loggerOptions(
+  config: Config,
+  stream: NodeJS.WritableStream | undefined,
+): FastifyServerOptions['logger'] {
+  return {
+    level: config.logLevel,
+    serializers: logSerializers,
+    redact: { paths: logRedactPaths, censor: '[redacted]' },
+    ...(stream ? { stream } : {}),
+  };
+}
+
+/** One line per request: method, route pattern, status, duration; level by outcome. */
+function registerRequestLog(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const fields = { req: request, res: reply, durationMs: Math.round(reply.elapsedTime) };
+    if (reply.statusCode >= 500) request.log.error(fields, 'request completed');
+    else request.log.info(fields, 'request completed');
+  });
+}
+
+/** `/healthz`: the process is alive. `/readyz`: the database answers. Outside `/fhir`. */
+function registerHealthRoutes(app: FastifyInstance, db: Db): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await db.command({ ping: 1 }, { timeoutMS: 2000 });
+      return { status: 'ok' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+}
