@@ -3,24 +3,11 @@ import { prefixes } from './parse-types.ts';
 import type { DatePrecision, DateRange, NumberRange, Prefix } from './parse-types.ts';
 
 /*
- * Query-side normalization of search values. Task E normalizes stored values the same way
- * (src/search/normalize*.ts); both sides must agree or searches silently miss.
- * TODO(#3): merge with E's normalization once both have landed — until then this duplicates
- * the string folding and the date/number interval rules.
+ * Query-side parsing of ordered values. String folding is shared with indexing
+ * (normalize-string.ts). TODO(#3): the date and number interval rules here repeat those of
+ * normalize-date.ts / normalize-number.ts for query values (which also carry a prefix and a
+ * precision); merge them so the two sides cannot drift.
  */
-
-/**
- * Folds a string for case- and accent-insensitive matching: NFD, combining marks removed,
- * lower case, white space collapsed. http://hl7.org/fhir/R4/search.html#string
- */
-export function foldString(value: string): string {
-  return value
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .trim();
-}
 
 const prefixPattern = /^([a-z]{2})(.*)$/s;
 
