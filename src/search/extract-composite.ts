@@ -43,9 +43,14 @@ function componentValues(
   context: CompositeContextPlan,
   blind: BlindIndexFn,
 ): EntryBody[][] {
-  return context.components.map(({ def, read }) => {
+  // Read every component before converting any: most contexts lack one (a quantity composite
+  // on a coded observation), and then nothing needs converting.
+  const reads = context.components.map(({ read }) => read(element));
+  if (reads.some((values) => values.length === 0)) return [];
+
+  return context.components.map(({ def }, i) => {
     const ctx: ExtractContext = { code: def.code, isProtected: def.isProtected, blind };
-    return read(element).flatMap((item) => toEntryBodies(def.type, item, ctx));
+    return (reads[i] ?? []).flatMap((item) => toEntryBodies(def.type, item, ctx));
   });
 }
 

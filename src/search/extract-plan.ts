@@ -1,3 +1,4 @@
+import { compileBooleanAccessor } from './accessors-boolean.ts';
 import { compileFhirPathAccessor } from './accessors-fhirpath.ts';
 import { compileAccessor, describeBase, type Accessor, type AccessorBase } from './accessors.ts';
 import { getSearchParam, getSearchParams, type SearchParamDef } from './definitions.ts';
@@ -73,7 +74,11 @@ function makeAccessor(
   base?: AccessorBase,
   basePath?: string,
 ): { read: Accessor; engine: AccessorEngine } {
-  const compiled = engine === 'compiled' ? compileAccessor(expression, resourceType, base) : undefined;
+  const compiled =
+    engine === 'compiled'
+      ? (compileAccessor(expression, resourceType, base) ??
+        (base ? undefined : compileBooleanAccessor(expression, resourceType)))
+      : undefined;
   if (compiled) return { read: compiled, engine: 'compiled' };
   return { read: compileFhirPathAccessor(expression, basePath), engine: 'fhirpath' };
 }

@@ -34,13 +34,20 @@ export function toStringEntry(text: string, ctx: ExtractContext): EntryBody {
   const folded = foldText(text);
   if (!ctx.isProtected) return { t: 'string', s: folded, e: text };
 
-  const chars = Array.from(folded);
-  const hp: string[] = [];
   const prefixPurpose = `${ctx.code}:prefix`;
-  for (let len = 1; len <= Math.min(chars.length, protectedPrefixMaxLength); len++) {
-    hp.push(ctx.blind(prefixPurpose, chars.slice(0, len).join('')));
-  }
+  const hp = toPrefixes(folded).map((prefix) => ctx.blind(prefixPurpose, prefix));
   return { t: 'string', hs: ctx.blind(ctx.code, folded), he: ctx.blind(ctx.code, text), hp };
+}
+
+/** The folded value's prefixes of 1..cap characters (code points, not UTF-16 units). */
+export function toPrefixes(folded: string): string[] {
+  const chars = /^[\x00-\x7f]*$/.test(folded) ? undefined : Array.from(folded);
+  const length = Math.min(chars?.length ?? folded.length, protectedPrefixMaxLength);
+  const out: string[] = [];
+  for (let len = 1; len <= length; len++) {
+    out.push(chars ? chars.slice(0, len).join('') : folded.slice(0, len));
+  }
+  return out;
 }
 
 function toPhoneticEntries(item: TypedValue, ctx: ExtractContext): EntryBody[] {
