@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerOptions } from 'node:https';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Db } from 'mongodb';
 import type { Config } from './config/config.ts';
@@ -34,7 +34,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.https ? { https: deps.https } : {}),
     logger: loggerOptions(config, deps.logStream),
-    disableRequestLogging: true,
+    // Fastify's own request lines carry the raw URL; ours (registerRequestLog) do not.
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: config.maxBodyBytes,

@@ -46,7 +46,7 @@ const envSchema = {
     HISTORY_DEFAULT_COUNT: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
     HISTORY_MAX_COUNT: { type: 'integer', minimum: 1, maximum: 1000, default: 500 },
   },
-  dependentRequired: { TLS_CERT: ['TLS_KEY'], TLS_KEY: ['TLS_CERT'] },
+  dependencies: { TLS_CERT: ['TLS_KEY'], TLS_KEY: ['TLS_CERT'] },
 } as const;
 
 const ajv = new Ajv({ useDefaults: true, coerceTypes: true, allErrors: true });

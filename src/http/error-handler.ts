@@ -47,9 +47,9 @@ function toFhirError(error: FastifyError): FhirError {
 
 function sendOutcome(reply: FastifyReply, failure: FhirError) {
   const outcome = failure.toOperationOutcome();
-  if (failure.status === 500) {
-    // The request id lets an operator find the logged cause; the body says nothing else.
-    outcome.issue[0]!.diagnostics = `internal error (request ${reply.request.id})`;
+  if (failure.status >= 500) {
+    // The request id lets an operator find the logged cause; the body says nothing more.
+    outcome.issue[0]!.diagnostics = `${failure.diagnostics} (request ${reply.request.id})`;
   }
   return reply
     .code(failure.status)

@@ -44,10 +44,10 @@ describe('GET /fhir/_history and /fhir/[type]/_history', () => {
     const seen: string[] = [];
     let url: string | undefined = '/fhir/Patient/_history?_count=2';
     while (url) {
-      const page = (await t.app.inject({ url })).json();
+      const page: { entry: Array<{ resource: { id: string } }>; link: Array<{ relation: string; url: string }> } = (await t.app.inject({ url })).json();
       expect(page.entry.length).toBeLessThanOrEqual(2);
       seen.push(...page.entry.map((e: { resource: { id: string } }) => e.resource.id));
-      const next = page.link.find((l: { relation: string }) => l.relation === 'next');
+      const next = page.link.find((l) => l.relation === 'next');
       url = next ? next.url.replace(/^https?:\/\/[^/]+/, '') : undefined;
     }
     expect(seen).toEqual([...ids].reverse());
