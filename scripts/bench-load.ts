@@ -1,0 +1,121 @@
+import autocannon from 'autocannon';
+import type { BenchServer } from './bench-child.ts';
+import { fhirJson } from './bench-seed.ts';
+
+export const scenarioNames = ['read', 'update', 'create'] as const;
+export type ScenarioName = (typeof scenarioNames)[number];
+
+/** What one server sends for a scenario; the i-th request of a run gets `request(i)`. */
+interface ScenarioPlan {
+  method: 'GET' | 'POST' | 'PUT';
+  request(i: number): { path: string; body?: string };
+}
+
+export interface LoadOptions {
+  seconds: number;
+  warmupSeconds: number;
+  connections: number;
+}
+
+/** One scenario against one server: the client's view and the server process's own CPU time. */
+export interface ScenarioResult {
+  scenario: ScenarioName;
+  server: BenchServer['kind'];
+  seconds: number;
+  connections: number;
+  /** 2xx responses per second over the measured run. */
+  requestsPerSecond: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  /** User + system CPU of the server process between the samples taken around the run. */
+  serverCpuMicros: number;
+  /** HTTP requests the server handled (to the end) between those samples. */
+  serverRequests: number;
+  serverCpuMicrosPerRequest: number;
+}
+
+/**
+ * The request plan for `scenario`: reads and updates walk the seeded ids round-robin; updates
+ * PUT the seeded Patient back under its id (no If-Match); creates cycle through the Patients.
+ */
+export function planScenario(
+  scenario: ScenarioName,
+  basePath: string,
+  seeded: { ids: readonly string[]; patients: readonly Record<string, unknown>[] },
+): ScenarioPlan {
+  const { ids, patients } = seeded;
+  if (scenario === 'read') {
+    return { method: 'GET', request: (i) => ({ path: `${basePath}/Patient/${ids[i % ids.length]}` }) };
+  }
+  if (scenario === 'create') {
+    const bodies = patients.map((p) => JSON.stringify(p));
+    return { method: 'POST', request: (i) => ({ path: `${basePath}/Patient`, body: bodies[i % bodies.length] }) };
+  }
+  const bodies = ids.map((id, k) => JSON.stringify({ ...patients[k % patients.length], id }));
+  return {
+    method: 'PUT',
+    request: (i) => ({ path: `${basePath}/Patient/${ids[i % ids.length]}`, body: bodies[i % ids.length] }),
+  };
+}
+
+/** Warms the server up (unmeasured), then runs the scenario for `seconds` and samples CPU. */
+export async function runScenario(
+  server: BenchServer,
+  scenario: ScenarioName,
+  plan: ScenarioPlan,
+  options: LoadOptions,
+): Promise<ScenarioResult> {
+  if (options.warmupSeconds > 0) await fireLoad(server, plan, options.warmupSeconds, options);
+
+  // Each sample waits until the server has nothing in flight: the warm-up's last requests fall
+  // before the window, and the requests cut off when the load stops still count inside it.
+  const before = await server.sample();
+  const result = await fireLoad(server, plan, options.seconds, options);
+  const after = await server.sample();
+
+  const cpu = after.userMicros - before.userMicros + (after.systemMicros - before.systemMicros);
+  const requests = after.requests - before.requests;
+  return {
+    scenario,
+    server: server.kind,
+    seconds: options.seconds,
+    connections: options.connections,
+    requestsPerSecond: result['2xx'] / result.duration,
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+    serverCpuMicros: cpu,
+    serverRequests: requests,
+    serverCpuMicrosPerRequest: requests > 0 ? cpu / requests : Number.NaN,
+  };
+}
+
+function fireLoad(
+  server: BenchServer,
+  plan: ScenarioPlan,
+  seconds: number,
+  options: LoadOptions,
+): Promise<autocannon.Result> {
+  let next = 0;
+  const origin = new URL(server.baseUrl).origin;
+  return autocannon({
+    url: origin,
+    connections: options.connections,
+    duration: seconds,
+    method: plan.method,
+    headers: plan.method === 'GET' ? { accept: fhirJson } : { accept: fhirJson, 'content-type': fhirJson },
+    requests: [
+      {
+        setupRequest: (request) => {
+          const { path, body } = plan.request(next++);
+          return body === undefined ? { ...request, path } : { ...request, path, body };
+        },
+      },
+    ],
+  });
+}

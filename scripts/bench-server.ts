@@ -1,0 +1,124 @@
+/**
+ * One server under load for `npm run bench`, in its own process so that its CPU time is its own:
+ *
+ *   tsx scripts/bench-server.ts ward|baseline
+ *
+ * Started by `bench.ts` with `fork`. Reads MONGODB_URI, MONGODB_DB and (for Ward) FHIR_MASTER_KEY
+ * and LOG_LEVEL from the environment, listens on an OS-chosen loopback port, reports it over IPC,
+ * then answers `sample` with `process.cpuUsage()` and its request count until `stop`.
+ */
+import { randomBytes } from 'node:crypto';
+import { subscribe } from 'node:diagnostics_channel';
+import type { ServerResponse } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { FastifyInstance } from 'fastify';
+import { MongoClient } from 'mongodb';
+import { buildApp } from '../src/app.ts';
+import { loadConfig } from '../src/config/config.ts';
+import { KeyRing } from '../src/crypto/key-ring.ts';
+import { baselineBasePath, buildBaselineApp } from './bench-baseline-app.ts';
+import { isParentMessage, isServerKind } from './bench-ipc.ts';
+import type { ChildMessage, ServerKind, ServerSample } from './bench-ipc.ts';
+
+const host = '127.0.0.1';
+const idlePollMs = 10;
+const idleWaitMs = 30_000;
+
+interface Running {
+  app: FastifyInstance;
+  client: MongoClient;
+  basePath: string;
+}
+
+async function main(): Promise<void> {
+  const kind = process.argv[2];
+  if (!process.send) throw new Error('bench-server must be started by bench.ts (no IPC channel)');
+  if (!isServerKind(kind)) throw new Error('usage: bench-server.ts ward|baseline');
+
+  const counter = countRequests();
+  const running = await startServer(kind);
+  await running.app.listen({ port: 0, host });
+  const address = running.app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('no TCP port');
+
+  process.on('message', (message: unknown) => {
+    if (!isParentMessage(message)) return;
+    if (message.kind === 'sample') {
+      void sampleWhenIdle(counter).then((sample) => send({ kind: 'sample', sample }));
+      return;
+    }
+    void stop(running);
+  });
+  // The parent went away (even by SIGKILL): do not outlive it.
+  process.on('disconnect', () => void stop(running));
+  send({ kind: 'ready', port: address.port, basePath: running.basePath });
+}
+
+interface RequestCounter {
+  handled: number;
+  inFlight: number;
+}
+
+/**
+ * Counts requests from Node's HTTP server itself, the same way for both servers, with no route
+ * or hook in either. A request leaves `inFlight` when its response closes, sent or aborted.
+ */
+function countRequests(): RequestCounter {
+  const counter = { handled: 0, inFlight: 0 };
+  subscribe('http.server.request.start', (message) => {
+    counter.handled += 1;
+    counter.inFlight += 1;
+    (message as { response: ServerResponse }).response.once('close', () => {
+      counter.inFlight -= 1;
+    });
+  });
+  return counter;
+}
+
+/**
+ * The CPU sample is taken once no request is in flight, so the requests counted between two
+ * samples are exactly those whose whole work lies between them.
+ */
+async function sampleWhenIdle(counter: RequestCounter): Promise<ServerSample> {
+  const deadline = Date.now() + idleWaitMs;
+  while (counter.inFlight > 0 && Date.now() < deadline) await delay(idlePollMs);
+  const { user, system } = process.cpuUsage();
+  return { userMicros: user, systemMicros: system, requests: counter.handled };
+}
+
+async function startServer(kind: ServerKind): Promise<Running> {
+  const config = loadConfig(process.env);
+  if (!config.mongodbUri) throw new Error('MONGODB_URI is required');
+  const client = new MongoClient(config.mongodbUri, { appName: `bench-${kind}` });
+  await client.connect();
+  const db = client.db(config.mongodbDbName);
+
+  if (kind === 'baseline') return { app: buildBaselineApp(db), client, basePath: baselineBasePath };
+
+  if (!config.masterKey) throw new Error('FHIR_MASTER_KEY is required');
+  const keyRing = await KeyRing.open(db, config.masterKey);
+  // Paging links are not exercised here; any key will do.
+  const app = await buildApp({ config, db, keyRing, pageKey: randomBytes(32) });
+  return { app, client, basePath: '/fhir' };
+}
+
+let stopping: Promise<void> | undefined;
+
+function stop(running: Running): Promise<void> {
+  stopping ??= (async () => {
+    await running.app.close();
+    await running.client.close();
+    process.exit(0);
+  })();
+  return stopping;
+}
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : 'unexpected failure';
+  send({ kind: 'failed', message });
+  process.exit(1);
+});
