@@ -5,12 +5,17 @@ import { isJsonObject } from './json-object.ts';
 // Deeper than any R4 resource needs; stops a hostile body from exhausting the stack.
 const maxDepth = 100;
 
+const unalignedNull = 'Null is only allowed where the twin array has a value';
+
 /**
  * Finds what FHIR JSON forbids but the R4 schema lets through: empty strings, arrays and
  * objects, and null anywhere except as the padding of a primitive array and its `_` twin.
  * http://hl7.org/fhir/R4/json.html ("no empty elements", and #primitive for the null padding)
  */
-export function findEmptyElements(resource: Record<string, unknown>, prefix: string): FailureIssue[] {
+export function findEmptyElements(
+  resource: Record<string, unknown>,
+  prefix: string,
+): FailureIssue[] {
   const issues: FailureIssue[] = [];
   // One stack of path segments, copied only when a problem is reported: this walk runs on every
   // write, so it allocates nothing per element.
@@ -41,7 +46,7 @@ export function findEmptyElements(resource: Record<string, unknown>, prefix: str
       const item = items[index];
       path.push(index);
       if (item !== null) visitValue(item);
-      else if (!hasValueAt(twin, index)) report('Null is only allowed where the twin array has a value');
+      else if (!hasValueAt(twin, index)) report(unalignedNull);
       path.pop();
     }
   };

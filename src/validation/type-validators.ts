@@ -3,8 +3,6 @@ import { generatedValidators, type GeneratedValidator } from './generated/r4-val
 import { addTypeSchema, createR4Ajv } from './r4-ajv.ts';
 import { prepareR4Schema, readOfficialR4Schema } from './r4-schema.ts';
 
-export type { GeneratedValidator as TypeValidator } from './generated/r4-validators.js';
-
 // Types outside the generated module (e.g. a contained Organization, a Claim in a transaction)
 // compile on first use from the same prepared schema: ~0.5 s once, then milliseconds per type.
 const compiled = new Map<string, GeneratedValidator>();

@@ -47,8 +47,9 @@ export function validateResource(
     throw new FhirError('notFound', 'Unknown resource type');
   }
   if (!isJsonObject(resource)) {
-    throw new FhirError('invalidInput', 'The body must be a JSON object holding one resource', {
-      issues: [{ diagnostics: 'The body must be a JSON object holding one resource', code: 'structure' }],
+    const diagnostics = 'The body must be a JSON object holding one resource';
+    throw new FhirError('invalidInput', diagnostics, {
+      issues: [{ diagnostics, code: 'structure' }],
     });
   }
   checkResourceType(resource, expectedType);

@@ -15,7 +15,9 @@ describe('toElementPath', () => {
   });
 
   it('continues from the path of an enclosing resource', () => {
-    expect(toElementPath('Bundle.entry[2].resource', ['code'])).toBe('Bundle.entry[2].resource.code');
+    expect(toElementPath('Bundle.entry[2].resource', ['code'])).toBe(
+      'Bundle.entry[2].resource.code',
+    );
   });
 });
 
