@@ -9,13 +9,12 @@ import type { Condition } from './compile-types.ts';
  * MongoDB does; FerretDB 1.24 answers "unknown operator" (its issue #730/#731).
  */
 export async function supportsElemMatch(db: Db): Promise<boolean> {
+  // The engine must see a document: FerretDB checks the operator only while matching one.
+  const probe = db.collection<{ _id: string; a: Array<{ b: number; c: number }> }>('engine_probe');
+  await probe.replaceOne({ _id: 'elemMatch' }, { a: [{ b: 1, c: 1 }] }, { upsert: true });
   try {
-    await db
-      .collection('elemmatch_probe')
-      .find({ a: { $elemMatch: { b: 1, c: 1 } } })
-      .limit(1)
-      .toArray();
-    return true;
+    const found = await probe.find({ a: { $elemMatch: { b: 1, c: 1 } } }).toArray();
+    return found.length === 1;
   } catch {
     return false;
   }

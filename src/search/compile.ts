@@ -64,9 +64,10 @@ export function toMongoFilter(compiled: CompiledSearch): Filter<Document> {
 function toMongoCondition(condition: Condition): Filter<Document> {
   if (condition.kind === 'document') return condition.filter;
   const { p, match, isNegated } = condition;
-  // Presence alone needs no $elemMatch; this form also runs on FerretDB.
+  // Presence alone needs no $elemMatch; this form also runs on FerretDB (whose $ne on arrays
+  // does not mean "no element equals", hence $nor).
   if (Object.keys(match).length === 0) {
-    return isNegated ? { 'search.p': { $ne: p } } : { 'search.p': p };
+    return isNegated ? { $nor: [{ 'search.p': p }] } : { 'search.p': p };
   }
   const positive = { search: { $elemMatch: { p, ...match } } };
   return isNegated ? { $nor: [positive] } : positive;
