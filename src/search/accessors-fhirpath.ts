@@ -1,7 +1,8 @@
 import fhirpath from 'fhirpath';
 import r4Model from 'fhirpath/fhir-context/r4/index.js';
 import { normalizeTypeName } from './accessors-model.ts';
-import type { Accessor } from './accessors.ts';
+import { FhirError } from '../fhir/fhir-error.ts';
+import { splitTopLevel, type Accessor, type TypedValue } from './accessors.ts';
 
 /**
  * Accessors evaluated by the FHIRPath engine, for the expressions the direct compiler does not
@@ -14,17 +15,35 @@ import type { Accessor } from './accessors.ts';
  * expression starts from (e.g. `Observation.component` for a composite's components).
  */
 export function compileFhirPathAccessor(expression: string, base?: string): Accessor {
-  const rewritten = rewriteForIndexing(expression);
-  const path = base ? { base, expression: rewritten } : rewritten;
-  const evaluate = fhirpath.compile(path, r4Model, { resolveInternalTypes: false });
+  // Each union term separately: FHIRPath's `|` de-duplicates, and its equality check throws on
+  // a Quantity with a comparator. Duplicates only repeat an index entry; the direct accessors
+  // keep them too, so both engines agree.
+  const terms = splitTopLevel(rewriteForIndexing(expression), '|').map((term) =>
+    fhirpath.compile(base ? { base, expression: term } : term, r4Model, {
+      resolveInternalTypes: false,
+    }),
+  );
 
   return (input) => {
-    const nodes = evaluate(input, {}) as unknown[];
-    if (nodes.length === 0) return [];
-    const types = fhirpath.types(nodes);
-    const values = fhirpath.resolveInternalTypes(nodes) as unknown[];
-    return values.map((value, i) => ({ type: normalizeTypeName(types[i] ?? ''), value }));
+    const out: TypedValue[] = [];
+    for (const evaluate of terms) {
+      const nodes = evaluateQuietly(evaluate, input);
+      if (nodes.length === 0) continue;
+      const types = fhirpath.types(nodes);
+      const values = fhirpath.resolveInternalTypes(nodes) as unknown[];
+      values.forEach((value, i) => out.push({ type: normalizeTypeName(types[i] ?? ''), value }));
+    }
+    return out;
   };
+}
+
+/** Engine errors can quote resource content ("Expected singleton ... got [...]"): drop them. */
+function evaluateQuietly(evaluate: (input: unknown, env: object) => unknown, input: unknown): unknown[] {
+  try {
+    return evaluate(input, {}) as unknown[];
+  } catch {
+    throw new FhirError('internal', 'a search parameter expression could not be evaluated');
+  }
 }
 
 /**

@@ -180,7 +180,7 @@ function parseSegment(segment: string): Step | undefined {
 }
 
 /** Splits at `separator` outside parentheses and string literals. */
-function splitTopLevel(text: string, separator: string): string[] {
+export function splitTopLevel(text: string, separator: string): string[] {
   const parts: string[] = [];
   let depth = 0;
   let inString = false;

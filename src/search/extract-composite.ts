@@ -56,6 +56,7 @@ function componentValues(
 
 /** Cartesian product of the component values, bounded; empty when any component is missing. */
 function combine(values: EntryBody[][]): EntryBody[][] {
+  if (values.length === 0) return [];
   let combos: EntryBody[][] = [[]];
   for (const options of values) {
     if (options.length === 0) return [];
