@@ -33,7 +33,9 @@ export function compileClause(
 
   const p = clause.def.code;
   if (clause.modifier === 'missing') return compileMissing(clause);
-  const match = anyOf(clause.values.map((v) => matchValue(resourceType, clause.def, v, clause.modifier, ctx)));
+  const match = anyOf(
+    clause.values.map((v) => matchValue(resourceType, clause.def, v, clause.modifier, ctx)),
+  );
   // `:not` excludes every resource holding a matching value, including those that hold others.
   // http://hl7.org/fhir/R4/search.html#modifiers
   return { kind: 'entry', p, match, isNegated: clause.modifier === 'not' };

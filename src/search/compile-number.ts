@@ -22,7 +22,8 @@ export function matchQuantity(value: QuantityValue): EntryMatch {
   const unit: EntryMatch[] = [];
   if (value.system !== undefined) unit.push({ sys: value.system });
   if (value.code !== undefined) {
-    unit.push(value.system !== undefined ? { code: value.code } : anyOf([{ code: value.code }, { unit: value.code }]));
+    const codeOrUnit = anyOf([{ code: value.code }, { unit: value.code }]);
+    unit.push(value.system !== undefined ? { code: value.code } : codeOrUnit);
   }
   return allOf([number, ...unit]);
 }

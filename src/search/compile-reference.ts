@@ -1,6 +1,5 @@
 import type { EntryMatch } from './compile-types.ts';
-import type { ReferenceValue, UriValue } from './parse-types.ts';
-import type { Modifier } from './parse-types.ts';
+import type { Modifier, ReferenceValue, UriValue } from './parse-types.ts';
 
 /**
  * reference: `Type/id` on `ref`, a bare id on `rid` (any target type), an absolute URL not

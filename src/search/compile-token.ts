@@ -20,7 +20,8 @@ export function matchToken(def: SearchParamDef, value: TokenValue, ctx: CompileC
   if (value.code === undefined) return match;
 
   if (def.isProtected) {
-    const normalized = contactPointParams.has(def.code) ? normalizeContactValue(value.code) : value.code;
+    const isContact = contactPointParams.has(def.code);
+    const normalized = isContact ? normalizeContactValue(value.code) : value.code;
     match.hc = ctx.blind(def.code, normalized);
   } else {
     match.code = value.code;

@@ -71,7 +71,8 @@ function toState(value: unknown): PageState | undefined {
   if (typeof i !== 'string' || typeof s !== 'string') return undefined;
   const values = k.map(toSortValue);
   if (values.some((x) => x === undefined)) return undefined;
-  return { direction: d === 'n' ? 'next' : 'previous', values: values as SortValue[], id: i, search: s };
+  const direction = d === 'n' ? 'next' : 'previous';
+  return { direction, values: values as SortValue[], id: i, search: s };
 }
 
 function toSortValue(value: unknown): SortValue | undefined {

@@ -127,7 +127,10 @@ export interface ChainClause {
   next: Clause;
 }
 
-/** `_has:Observation:patient:code=x`: resources that `sourceType` resources matching `next` refer to via `referenceParam`. */
+/**
+ * `_has:Observation:patient:code=x`: resources that `sourceType` resources matching `next`
+ * refer to through `referenceParam`.
+ */
 export interface HasClause {
   kind: 'has';
   sourceType: string;

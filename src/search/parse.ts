@@ -27,7 +27,15 @@ export interface ParseOptions {
 const exchangeParams = new Set(['_format', '_pretty']);
 
 /** Known to the spec but not implemented; treated like unknown parameters. */
-const unimplementedParams = new Set(['_contained', '_containedType', '_text', '_content', '_list', '_query', '_filter']);
+const unimplementedParams = new Set([
+  '_contained',
+  '_containedType',
+  '_text',
+  '_content',
+  '_list',
+  '_query',
+  '_filter',
+]);
 
 /**
  * Parses the parameters of a search (`GET [type]?...`, `POST [type]/_search`, or with
