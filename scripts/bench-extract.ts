@@ -1,7 +1,8 @@
 /**
  * Index extraction cost per resource over the Synthea data: every parameter read by the FHIRPath
  * engine ("naive") against the compiled plan, in the same run. Prints µs per Patient and per
- * Observation (process CPU time), with a trivial blind function (extraction alone) and with HMAC-SHA256 blinding.
+ * Observation (process CPU time), with a trivial blind function (extraction alone) and with
+ * HMAC-SHA256 blinding.
  *
  *   npx tsx scripts/bench-extract.ts [data folder]
  */

@@ -13,7 +13,10 @@ const existsTest = /^(.+)\.exists\(\)$/;
 const comparison = /^(.+?)\s*(!=|=)\s*(true|false|'[^'\\]*')$/;
 
 /** Compiles the expression, or returns undefined when it is not of this form. */
-export function compileBooleanAccessor(expression: string, resourceType: string): Accessor | undefined {
+export function compileBooleanAccessor(
+  expression: string,
+  resourceType: string,
+): Accessor | undefined {
   const operands = expression.split(/\s+and\s+/);
   if (operands.length < 2) return undefined;
 

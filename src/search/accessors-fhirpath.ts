@@ -38,7 +38,10 @@ export function compileFhirPathAccessor(expression: string, base?: string): Acce
 }
 
 /** Engine errors can quote resource content ("Expected singleton ... got [...]"): drop them. */
-function evaluateQuietly(evaluate: (input: unknown, env: object) => unknown, input: unknown): unknown[] {
+function evaluateQuietly(
+  evaluate: (input: unknown, env: object) => unknown,
+  input: unknown,
+): unknown[] {
   try {
     return evaluate(input, {}) as unknown[];
   } catch {

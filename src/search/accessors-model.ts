@@ -5,7 +5,7 @@ import r4Model from 'fhirpath/fhir-context/r4/index.js';
  * official StructureDefinitions): element path → type, choice elements → their allowed types.
  */
 
-/** FHIR primitive types, spelled as in JSON property suffixes after lower-casing the first letter. */
+/** FHIR primitive types: JSON property suffixes (`valueDateTime`) with the first letter lowered. */
 const primitiveTypes = new Set([
   'base64Binary',
   'boolean',

@@ -73,9 +73,10 @@ export function describeBase(path: string, resourceType: string): AccessorBase |
  */
 export function referenceTargetType(reference: unknown): string | undefined {
   if (typeof reference !== 'string') return undefined;
-  const match = /(?:^|\/)([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/.exec(
-    reference,
-  );
+  const match =
+    /(?:^|\/)([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/.exec(
+      reference,
+    );
   return match?.[1];
 }
 
@@ -126,7 +127,11 @@ function applyStep(lanes: Lane[], step: Step): Lane[] | undefined {
       const target = resolveStep(lane.modelPath, step.name);
       if (target.kind === 'unknown') return undefined;
       if (target.kind === 'single') {
-        out.push({ modelPath: target.modelPath, type: target.type, ops: [...lane.ops, get(step.name)] });
+        out.push({
+          modelPath: target.modelPath,
+          type: target.type,
+          ops: [...lane.ops, get(step.name)],
+        });
       } else {
         for (const o of target.options) {
           out.push({ modelPath: o.modelPath, type: o.type, ops: [...lane.ops, get(o.jsonKey)] });
@@ -216,7 +221,10 @@ function get(key: string): Op {
 
 function filterEq(field: string, literal: string): Op {
   return (values) =>
-    values.filter((v) => typeof v === 'object' && v !== null && (v as Record<string, unknown>)[field] === literal);
+    values.filter(
+      (v) =>
+        typeof v === 'object' && v !== null && (v as Record<string, unknown>)[field] === literal,
+    );
 }
 
 function filterReferenceType(type: string): Op {

@@ -1,7 +1,11 @@
 import type { BlindIndexFn, IndexEntry } from './index-entry.ts';
 
 /** An index entry before its parameter code is attached (also the shape of composite parts). */
-export type EntryBody = IndexEntry extends infer E ? (E extends unknown ? Omit<E, 'p'> : never) : never;
+export type EntryBody = IndexEntry extends infer E
+  ? E extends unknown
+    ? Omit<E, 'p'>
+    : never
+  : never;
 
 /** What a value converter needs to know about the parameter it indexes for. */
 export interface ExtractContext {

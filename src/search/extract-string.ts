@@ -17,7 +17,15 @@ export const protectedPrefixMaxLength = 12;
 
 const nameParts = ['family', 'given', 'prefix', 'suffix', 'text'] as const;
 const phoneticParts = ['family', 'given'] as const;
-const addressParts = ['line', 'city', 'district', 'state', 'postalCode', 'country', 'text'] as const;
+const addressParts = [
+  'line',
+  'city',
+  'district',
+  'state',
+  'postalCode',
+  'country',
+  'text',
+] as const;
 
 /** Index entries of one value of a string parameter. */
 export function toStringEntries(item: TypedValue, ctx: ExtractContext): EntryBody[] {
@@ -57,7 +65,9 @@ function toPhoneticEntries(item: TypedValue, ctx: ExtractContext): EntryBody[] {
     for (const part of readStrings(item.value[field])) {
       const code = toSoundex(part);
       if (code === undefined) continue;
-      out.push(ctx.isProtected ? { t: 'string', hs: ctx.blind(ctx.code, code) } : { t: 'string', s: code });
+      out.push(
+        ctx.isProtected ? { t: 'string', hs: ctx.blind(ctx.code, code) } : { t: 'string', s: code },
+      );
     }
   }
   return out;

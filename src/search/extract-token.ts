@@ -1,10 +1,5 @@
 import type { TypedValue } from './accessors.ts';
-import {
-  isRecord,
-  readString,
-  type EntryBody,
-  type ExtractContext,
-} from './extract-context.ts';
+import { isRecord, readString, type EntryBody, type ExtractContext } from './extract-context.ts';
 import type { TokenEntry } from './index-entry.ts';
 import { foldText } from './normalize-string.ts';
 

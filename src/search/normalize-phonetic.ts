@@ -8,15 +8,27 @@ import { foldText } from './normalize-string.ts';
  */
 
 const soundexDigits: Readonly<Record<string, string>> = {
-  b: '1', f: '1', p: '1', v: '1',
-  c: '2', g: '2', j: '2', k: '2', q: '2', s: '2', x: '2', z: '2',
-  d: '3', t: '3',
+  b: '1',
+  f: '1',
+  p: '1',
+  v: '1',
+  c: '2',
+  g: '2',
+  j: '2',
+  k: '2',
+  q: '2',
+  s: '2',
+  x: '2',
+  z: '2',
+  d: '3',
+  t: '3',
   l: '4',
-  m: '5', n: '5',
+  m: '5',
+  n: '5',
   r: '6',
 };
 
-/** Soundex code of a name (`Robert` and `Rupert` → `r163`), or undefined when it has no letters. */
+/** Soundex code of a name (`Robert`, `Rupert` → `r163`); undefined when it has no letters. */
 export function toSoundex(name: string): string | undefined {
   const letters = foldText(name).replace(/[^a-z]/g, '');
   const first = letters[0];

@@ -22,16 +22,19 @@ describe('compileAccessor', () => {
       code: {},
       valueCodeableConcept: { text: 'pos' },
     };
-    expect(compileAccessor('(Observation.value as CodeableConcept).text', 'Observation')?.(obs)).toEqual([
-      { type: 'string', value: 'pos' },
-    ]);
+    expect(
+      compileAccessor('(Observation.value as CodeableConcept).text', 'Observation')?.(obs),
+    ).toEqual([{ type: 'string', value: 'pos' }]);
     expect(compileAccessor('Observation.value.ofType(Quantity)', 'Observation')?.(obs)).toEqual([]);
   });
 
   it('filters by a field value and by reference target type', () => {
     const patient: Patient = {
       resourceType: 'Patient',
-      telecom: [{ system: 'phone', value: '1' }, { system: 'email', value: 'a@b' }],
+      telecom: [
+        { system: 'phone', value: '1' },
+        { system: 'email', value: 'a@b' },
+      ],
     };
     const email = compileAccessor("Patient.telecom.where(system='email')", 'Patient');
     expect(email?.(patient).map((v) => v.value)).toEqual([{ system: 'email', value: 'a@b' }]);
@@ -48,7 +51,9 @@ describe('compileAccessor', () => {
   it('declines what it cannot compile, so the FHIRPath engine takes it', () => {
     expect(compileAccessor('Patient.name.first()', 'Patient')).toBeUndefined();
     expect(compileAccessor('Patient.noSuchElement', 'Patient')).toBeUndefined();
-    expect(compileAccessor("Patient.name.where(use='official' or use='usual')", 'Patient')).toBeUndefined();
+    expect(
+      compileAccessor("Patient.name.where(use='official' or use='usual')", 'Patient'),
+    ).toBeUndefined();
   });
 });
 

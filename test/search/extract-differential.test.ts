@@ -23,7 +23,8 @@ function loadResources(): Resource[] {
     const bundle = JSON.parse(readFileSync(join(synthea, file), 'utf8')) as Bundle;
     for (const entry of bundle.entry ?? []) {
       const type = entry.resource?.resourceType;
-      if (entry.resource && (type === 'Patient' || type === 'Observation')) out.push(entry.resource);
+      if (entry.resource && (type === 'Patient' || type === 'Observation'))
+        out.push(entry.resource);
     }
   }
   const examples = join(dataDir, 'examples');
@@ -53,7 +54,10 @@ describe('compiled accessors against the FHIRPath engine', () => {
   it('compiles every parameter of the three types to direct accessors', () => {
     for (const type of types) {
       const leftovers = (compiled.get(type) ?? []).filter((p) => p.engine !== 'compiled');
-      expect(leftovers.map((p) => p.def.code), type).toEqual([]);
+      expect(
+        leftovers.map((p) => p.def.code),
+        type,
+      ).toEqual([]);
     }
   });
 

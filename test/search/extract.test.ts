@@ -49,13 +49,19 @@ describe('extractIndex', () => {
     });
 
     it('stores at most 12 prefixes of a long protected value', () => {
-      const patient: Patient = { resourceType: 'Patient', name: [{ family: 'Wolfeschlegelsteinhausen' }] };
+      const patient: Patient = {
+        resourceType: 'Patient',
+        name: [{ family: 'Wolfeschlegelsteinhausen' }],
+      };
       const [family] = entriesOf(patient, 'family');
       expect(family?.t === 'string' && family.hp).toHaveLength(12);
     });
 
     it('codes name parts phonetically for phonetic, blinded', () => {
-      const patient: Patient = { resourceType: 'Patient', name: [{ family: 'Rupert', given: ['Ann'] }] };
+      const patient: Patient = {
+        resourceType: 'Patient',
+        name: [{ family: 'Rupert', given: ['Ann'] }],
+      };
       expect(entriesOf(patient, 'phonetic')).toEqual([
         { p: 'phonetic', t: 'string', hs: 'hmac(phonetic|r163)' },
         { p: 'phonetic', t: 'string', hs: 'hmac(phonetic|a500)' },
@@ -65,7 +71,15 @@ describe('extractIndex', () => {
     it('indexes each address part, and only the state and country in clear', () => {
       const patient: Patient = {
         resourceType: 'Patient',
-        address: [{ line: ['1 Main St'], city: 'Springfield', state: 'MA', postalCode: '01101', country: 'US' }],
+        address: [
+          {
+            line: ['1 Main St'],
+            city: 'Springfield',
+            state: 'MA',
+            postalCode: '01101',
+            country: 'US',
+          },
+        ],
       };
       expect(entriesOf(patient, 'address')).toHaveLength(5);
       expect(entriesOf(patient, 'address-state')).toEqual([
@@ -82,7 +96,9 @@ describe('extractIndex', () => {
         resourceType: 'Patient',
         id: 'p1',
         name: [{ family: marker, given: [marker], text: `${marker} ${marker}` }],
-        address: [{ line: [`${marker} Road`], city: marker, postalCode: `${marker}9`, district: marker }],
+        address: [
+          { line: [`${marker} Road`], city: marker, postalCode: `${marker}9`, district: marker },
+        ],
         telecom: [
           { system: 'email', value: `${marker}@example.org` },
           { system: 'phone', value: '+1 (555) 010-7391' },
@@ -92,7 +108,14 @@ describe('extractIndex', () => {
         deceasedDateTime: '2020-05-06T07:08:09Z',
       };
       const text = JSON.stringify(extractIndex(patient, opaque)).toLowerCase();
-      for (const clear of [marker.toLowerCase(), '5550107391', '010-7391', '03-04', '05-06', '1970-03']) {
+      for (const clear of [
+        marker.toLowerCase(),
+        '5550107391',
+        '010-7391',
+        '03-04',
+        '05-06',
+        '1970-03',
+      ]) {
         expect(text).not.toContain(clear);
       }
     });
@@ -117,7 +140,13 @@ describe('extractIndex', () => {
     it('keeps the identifier system in clear and blinds the value', () => {
       const patient: Patient = {
         resourceType: 'Patient',
-        identifier: [{ system: 'http://hospital.example/mrn', value: 'MRN-1', type: { text: 'Medical Record' } }],
+        identifier: [
+          {
+            system: 'http://hospital.example/mrn',
+            value: 'MRN-1',
+            type: { text: 'Medical Record' },
+          },
+        ],
       };
       expect(entriesOf(patient, 'identifier')).toEqual([
         {
@@ -145,8 +174,14 @@ describe('extractIndex', () => {
     });
 
     it('blinds a death date at day precision and says deceased', () => {
-      const patient: Patient = { resourceType: 'Patient', deceasedDateTime: '2020-05-06T07:08:09+02:00' };
-      expect(entriesOf(patient, 'death-date')[0]).toMatchObject({ hd: 'hmac(death-date|2020-05-06)', yr: 2020 });
+      const patient: Patient = {
+        resourceType: 'Patient',
+        deceasedDateTime: '2020-05-06T07:08:09+02:00',
+      };
+      expect(entriesOf(patient, 'death-date')[0]).toMatchObject({
+        hd: 'hmac(death-date|2020-05-06)',
+        yr: 2020,
+      });
       expect(entriesOf(patient, 'deceased')).toEqual([{ p: 'deceased', t: 'token', code: 'true' }]);
     });
   });
@@ -170,11 +205,18 @@ describe('extractIndex', () => {
     });
 
     it('indexes codes, ids and booleans as codes', () => {
-      const patient: Patient = { resourceType: 'Patient', id: 'abc', gender: 'female', active: false };
+      const patient: Patient = {
+        resourceType: 'Patient',
+        id: 'abc',
+        gender: 'female',
+        active: false,
+      };
       expect(entriesOf(patient, '_id')).toEqual([{ p: '_id', t: 'token', code: 'abc' }]);
       expect(entriesOf(patient, 'gender')).toEqual([{ p: 'gender', t: 'token', code: 'female' }]);
       expect(entriesOf(patient, 'active')).toEqual([{ p: 'active', t: 'token', code: 'false' }]);
-      expect(entriesOf(patient, 'deceased')).toEqual([{ p: 'deceased', t: 'token', code: 'false' }]);
+      expect(entriesOf(patient, 'deceased')).toEqual([
+        { p: 'deceased', t: 'token', code: 'false' },
+      ]);
     });
   });
 
@@ -215,10 +257,18 @@ describe('extractIndex', () => {
   describe('date parameters', () => {
     it('reads every form of the effective choice type', () => {
       const at = entriesOf(observation({ effectiveDateTime: '2021-03' }), 'date');
-      const instant = entriesOf(observation({ effectiveInstant: '2021-03-04T05:06:07.000Z' }), 'date');
+      const instant = entriesOf(
+        observation({ effectiveInstant: '2021-03-04T05:06:07.000Z' }),
+        'date',
+      );
       const period = entriesOf(observation({ effectivePeriod: { start: '2021-03-04' } }), 'date');
       expect(at).toEqual([
-        { p: 'date', t: 'date', lo: new Date('2021-03-01T00:00:00Z'), hi: new Date('2021-04-01T00:00:00Z') },
+        {
+          p: 'date',
+          t: 'date',
+          lo: new Date('2021-03-01T00:00:00Z'),
+          hi: new Date('2021-04-01T00:00:00Z'),
+        },
       ]);
       expect(instant[0]).toMatchObject({ lo: new Date('2021-03-04T05:06:07.000Z') });
       expect(period).toEqual([
@@ -241,7 +291,12 @@ describe('extractIndex', () => {
         },
       });
       expect(entriesOf(obs, 'date')).toEqual([
-        { p: 'date', t: 'date', lo: new Date('2021-04-01T00:00:00Z'), hi: new Date('2021-07-01T00:00:00Z') },
+        {
+          p: 'date',
+          t: 'date',
+          lo: new Date('2021-04-01T00:00:00Z'),
+          hi: new Date('2021-07-01T00:00:00Z'),
+        },
       ]);
     });
   });
@@ -300,8 +355,14 @@ describe('extractIndex', () => {
       const values = entriesOf(bloodPressure, 'component-code-value-quantity').map((e) =>
         e.t === 'composite' ? e.c.map((c) => ('n' in c ? c.n : undefined)) : [],
       );
-      expect(pairs).toEqual([['8480-6', 'mm[Hg]'], ['8462-4', 'mm[Hg]']]);
-      expect(values).toEqual([[undefined, 120], [undefined, 80]]);
+      expect(pairs).toEqual([
+        ['8480-6', 'mm[Hg]'],
+        ['8462-4', 'mm[Hg]'],
+      ]);
+      expect(values).toEqual([
+        [undefined, 120],
+        [undefined, 80],
+      ]);
     });
 
     it('has no entry for a context lacking a component', () => {

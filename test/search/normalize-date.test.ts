@@ -32,7 +32,10 @@ describe('toDateInterval', () => {
   });
 
   it('spans one minute for a time without seconds, and assumes UTC without a zone', () => {
-    expect(iso('2020-03-04T10:20')).toEqual(['2020-03-04T10:20:00.000Z', '2020-03-04T10:21:00.000Z']);
+    expect(iso('2020-03-04T10:20')).toEqual([
+      '2020-03-04T10:20:00.000Z',
+      '2020-03-04T10:21:00.000Z',
+    ]);
   });
 
   it('follows the written fraction digits of an instant', () => {
