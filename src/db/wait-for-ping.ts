@@ -23,7 +23,8 @@ export async function waitForPing(options: {
   while (Date.now() < deadline) {
     if (options.hasGivenUp()) return 'exited';
     if ((await isListening(options.host, options.port)) && (await answersPing(options.uri))) {
-      return 'ready';
+      // Had our server failed to bind, whoever holds the port may have answered instead.
+      return options.hasGivenUp() ? 'exited' : 'ready';
     }
     await sleep(pollIntervalMs);
   }
