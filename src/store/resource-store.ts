@@ -59,10 +59,13 @@ const maxCasAttempts = 5;
 /**
  * Versioned, encrypted storage of FHIR resources.
  *
- * Writes never need a multi-document transaction (FerretDB has none): the current version is
- * changed by compare-and-set on `versionId`, then its history entry is inserted. Should a process
- * die between the two, the missing history entry is written again by the next update of that
- * resource (`insertHistoryOnce` is idempotent), and vread falls back to the current document.
+ * No multi-document transactions (FerretDB has none) and no reliance on an atomic
+ * conditional update (FerretDB's is not atomic under concurrency). The one atomic step is an
+ * insert under a unique `_id`: a writer claims version n+1 by inserting its history entry
+ * `<type>/<id>/<n+1>`; only one claim can succeed. It then moves the current document from n to
+ * n+1. Any writer that finds a claim whose current document still says n completes it from the
+ * claimed entry (same content, so it does not matter who writes it), which also repairs a
+ * process that died between the two steps.
  */
 export class ResourceStore {
   private readonly resources: Collection<CurrentDocument>;
@@ -132,8 +135,10 @@ export class ResourceStore {
 
       await this.insertHistoryOnce(current, 'PUT');
       const doc = this.seal(resource, id, current.versionId + 1);
-      if (!(await this.compareAndSet(current, doc))) continue;
-      await this.insertHistoryOnce(doc, 'PUT');
+      if (!(await this.claimVersion(current, doc, 'PUT'))) {
+        if (ifMatch !== undefined) throw contention(ifMatch);
+        continue;
+      }
       return { version: this.toVersion(doc, resource), created: current.deleted };
     }
     throw contention(ifMatch);
@@ -158,8 +163,10 @@ export class ResourceStore {
         compartments: current.compartments,
         search: [],
       };
-      if (!(await this.compareAndSet(current, doc))) continue;
-      await this.insertHistoryOnce(doc, 'DELETE');
+      if (!(await this.claimVersion(current, doc, 'DELETE'))) {
+        if (ifMatch !== undefined) throw contention(ifMatch);
+        continue;
+      }
       return this.toVersion(doc);
     }
     throw contention(ifMatch);
@@ -248,12 +255,46 @@ export class ResourceStore {
     }
   }
 
-  private async compareAndSet(current: CurrentDocument, next: CurrentDocument): Promise<boolean> {
-    const result = await this.resources.replaceOne(
-      { _id: current._id, versionId: current.versionId },
-      next,
-    );
-    return result.matchedCount === 1;
+  /**
+   * Claims the next version by inserting its history entry, then makes it current. When another
+   * writer holds the claim, completes that writer's version instead and answers false.
+   */
+  private async claimVersion(
+    current: CurrentDocument,
+    next: CurrentDocument,
+    method: HistoryDocument['method'],
+  ): Promise<boolean> {
+    try {
+      await this.history.insertOne(toHistoryEntry(next, method));
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      await this.completeClaim(current);
+      return false;
+    }
+    await this.resources.replaceOne({ _id: current._id, versionId: current.versionId }, next);
+    return true;
+  }
+
+  /** Moves the current document to a claimed next version that its writer may not have finished. */
+  private async completeClaim(current: CurrentDocument): Promise<void> {
+    const key = historyKey(current.type, current.id, current.versionId + 1);
+    const claim = await this.history.findOne({ _id: key });
+    if (!claim) return;
+    const next: CurrentDocument = {
+      _id: current._id,
+      type: claim.type,
+      id: claim.id,
+      versionId: claim.versionId,
+      lastUpdated: claim.lastUpdated,
+      deleted: claim.deleted,
+      compartments: current.compartments,
+      search: [],
+    };
+    if (!claim.deleted) {
+      const { resource } = await this.open(claim);
+      Object.assign(next, this.indexer(resource!), { body: claim.body });
+    }
+    await this.resources.replaceOne({ _id: current._id, versionId: current.versionId }, next);
   }
 
   /** Writes the history entry of a version unless it is already there. */
@@ -261,22 +302,25 @@ export class ResourceStore {
     doc: CurrentDocument,
     method: HistoryDocument['method'],
   ): Promise<void> {
-    const entry: HistoryDocument = {
-      _id: historyKey(doc.type, doc.id, doc.versionId),
-      type: doc.type,
-      id: doc.id,
-      versionId: doc.versionId,
-      lastUpdated: doc.lastUpdated,
-      deleted: doc.deleted,
-      method: doc.deleted ? 'DELETE' : method,
-      ...(doc.body ? { body: doc.body } : {}),
-    };
     try {
-      await this.history.insertOne(entry);
+      await this.history.insertOne(toHistoryEntry(doc, method));
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
     }
   }
+}
+
+function toHistoryEntry(doc: CurrentDocument, method: HistoryDocument['method']): HistoryDocument {
+  return {
+    _id: historyKey(doc.type, doc.id, doc.versionId),
+    type: doc.type,
+    id: doc.id,
+    versionId: doc.versionId,
+    lastUpdated: doc.lastUpdated,
+    deleted: doc.deleted,
+    method: doc.deleted ? 'DELETE' : method,
+    ...(doc.body ? { body: doc.body } : {}),
+  };
 }
 
 function checkPrecondition(current: CurrentDocument | null, ifMatch: number | undefined): void {
