@@ -36,8 +36,9 @@ function fromQuantity(quantity: Record<string, unknown>): EntryBody[] {
 
   const entry: Omit<QuantityEntry, 'p'> = { t: 'quantity', ...range };
   const comparator = quantity.comparator;
-  if (comparator === '<' || comparator === '<=') entry.lo = -Infinity;
-  if (comparator === '>' || comparator === '>=') entry.hi = Infinity;
+  // Open ends as the largest finite doubles: FerretDB refuses to store Infinity.
+  if (comparator === '<' || comparator === '<=') entry.lo = -Number.MAX_VALUE;
+  if (comparator === '>' || comparator === '>=') entry.hi = Number.MAX_VALUE;
 
   const sys = readString(quantity, 'system');
   const code = readString(quantity, 'code');
