@@ -23,8 +23,11 @@ export async function startBenchServer(
   kind: ServerKind,
   env: NodeJS.ProcessEnv,
 ): Promise<BenchServer> {
+  // BENCH_CPU_PROF_DIR: each server writes a V8 CPU profile there when it exits.
+  const profileDir = env.BENCH_CPU_PROF_DIR;
+  const profileArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const child = fork(serverScript, [kind], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...profileArgs],
     env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

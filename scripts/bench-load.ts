@@ -47,18 +47,17 @@ export function planScenario(
   seeded: { ids: readonly string[]; patients: readonly Record<string, unknown>[] },
 ): ScenarioPlan {
   const { ids, patients } = seeded;
-  if (scenario === 'read') {
-    return { method: 'GET', request: (i) => ({ path: `${basePath}/Patient/${ids[i % ids.length]}` }) };
-  }
+  const pathOf = (i: number) => `${basePath}/Patient/${ids[i % ids.length]}`;
+  if (scenario === 'read') return { method: 'GET', request: (i) => ({ path: pathOf(i) }) };
+
   if (scenario === 'create') {
     const bodies = patients.map((p) => JSON.stringify(p));
-    return { method: 'POST', request: (i) => ({ path: `${basePath}/Patient`, body: bodies[i % bodies.length] }) };
+    const path = `${basePath}/Patient`;
+    return { method: 'POST', request: (i) => ({ path, body: bodies[i % bodies.length] }) };
   }
+
   const bodies = ids.map((id, k) => JSON.stringify({ ...patients[k % patients.length], id }));
-  return {
-    method: 'PUT',
-    request: (i) => ({ path: `${basePath}/Patient/${ids[i % ids.length]}`, body: bodies[i % ids.length] }),
-  };
+  return { method: 'PUT', request: (i) => ({ path: pathOf(i), body: bodies[i % ids.length] }) };
 }
 
 /** Warms the server up (unmeasured), then runs the scenario for `seconds` and samples CPU. */
@@ -108,7 +107,8 @@ function fireLoad(
     connections: options.connections,
     duration: seconds,
     method: plan.method,
-    headers: plan.method === 'GET' ? { accept: fhirJson } : { accept: fhirJson, 'content-type': fhirJson },
+    headers:
+      plan.method === 'GET' ? { accept: fhirJson } : { accept: fhirJson, 'content-type': fhirJson },
     requests: [
       {
         setupRequest: (request) => {

@@ -23,10 +23,16 @@ export function computeRatios(results: readonly ScenarioResult[]): ScenarioRatio
   });
 }
 
-const headings = ['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'non-2xx', 'errors'];
+const headings = [
+  ...['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms'],
+  ...['CPU µs/req', 'non-2xx', 'errors'],
+];
 
 /** A fixed-width text table: one row per run, then one Ward/baseline row per scenario. */
-export function formatTable(results: readonly ScenarioResult[], ratios: readonly ScenarioRatio[]) {
+export function formatTable(
+  results: readonly ScenarioResult[],
+  ratios: readonly ScenarioRatio[],
+): string {
   const rows = results.map((r) => [
     r.scenario,
     r.server,
@@ -38,12 +44,15 @@ export function formatTable(results: readonly ScenarioResult[], ratios: readonly
     String(r.errors),
   ]);
   for (const ratio of ratios) {
+    const throughput = `${ratio.throughput.toFixed(2)}x`;
     const cpu = `${ratio.cpuPerRequest.toFixed(2)}x`;
-    rows.push([ratio.scenario, 'ward/base', `${ratio.throughput.toFixed(2)}x`, '', '', cpu, '', '']);
+    rows.push([ratio.scenario, 'ward/base', throughput, '', '', cpu, '', '']);
   }
 
-  const widths = headings.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c]!.length)));
-  const line = (cells: readonly string[]) =>
-    cells.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
-  return [line(headings), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+  const widths = headings.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  const pad = (cell: string, c: number) =>
+    c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!);
+  const line = (cells: readonly string[]) => cells.map(pad).join('  ');
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  return [line(headings), rule, ...rows.map(line)].join('\n');
 }

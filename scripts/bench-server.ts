@@ -8,8 +8,6 @@
  * then answers `sample` with `process.cpuUsage()` and its request count until `stop`.
  */
 import { randomBytes } from 'node:crypto';
-import { subscribe } from 'node:diagnostics_channel';
-import type { ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { MongoClient } from 'mongodb';
@@ -35,8 +33,8 @@ async function main(): Promise<void> {
   if (!process.send) throw new Error('bench-server must be started by bench.ts (no IPC channel)');
   if (!isServerKind(kind)) throw new Error('usage: bench-server.ts ward|baseline');
 
-  const counter = countRequests();
   const running = await startServer(kind);
+  const counter = countRequests(running.app);
   await running.app.listen({ port: 0, host });
   const address = running.app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP port');
@@ -47,10 +45,10 @@ async function main(): Promise<void> {
       void sampleWhenIdle(counter).then((sample) => send({ kind: 'sample', sample }));
       return;
     }
-    void stop(running);
+    void stop(running, counter);
   });
   // The parent went away (even by SIGKILL): do not outlive it.
-  process.on('disconnect', () => void stop(running));
+  process.on('disconnect', () => void stop(running, counter));
   send({ kind: 'ready', port: address.port, basePath: running.basePath });
 }
 
@@ -60,17 +58,24 @@ interface RequestCounter {
 }
 
 /**
- * Counts requests from Node's HTTP server itself, the same way for both servers, with no route
- * or hook in either. A request leaves `inFlight` when its response closes, sent or aborted.
+ * Counts requests with two root hooks added the same way to both servers. A request stays in
+ * flight until its handler has produced the reply (`onSend`), even when the client hung up
+ * first: the load generator cuts connections when a run ends, and their handlers still work on.
  */
-function countRequests(): RequestCounter {
+function countRequests(app: FastifyInstance): RequestCounter {
   const counter = { handled: 0, inFlight: 0 };
-  subscribe('http.server.request.start', (message) => {
+  const done = new WeakSet<object>();
+  app.addHook('onRequest', (_request, _reply, next) => {
     counter.handled += 1;
     counter.inFlight += 1;
-    (message as { response: ServerResponse }).response.once('close', () => {
+    next();
+  });
+  app.addHook('onSend', (request, _reply, payload, next) => {
+    if (!done.has(request)) {
+      done.add(request);
       counter.inFlight -= 1;
-    });
+    }
+    next(null, payload);
   });
   return counter;
 }
@@ -80,10 +85,16 @@ function countRequests(): RequestCounter {
  * samples are exactly those whose whole work lies between them.
  */
 async function sampleWhenIdle(counter: RequestCounter): Promise<ServerSample> {
-  const deadline = Date.now() + idleWaitMs;
-  while (counter.inFlight > 0 && Date.now() < deadline) await delay(idlePollMs);
+  await waitUntilIdle(counter);
+  // The last replies are still being written; let that finish inside the window.
+  await delay(idlePollMs);
   const { user, system } = process.cpuUsage();
   return { userMicros: user, systemMicros: system, requests: counter.handled };
+}
+
+async function waitUntilIdle(counter: RequestCounter): Promise<void> {
+  const deadline = Date.now() + idleWaitMs;
+  while (counter.inFlight > 0 && Date.now() < deadline) await delay(idlePollMs);
 }
 
 async function startServer(kind: ServerKind): Promise<Running> {
@@ -104,9 +115,11 @@ async function startServer(kind: ServerKind): Promise<Running> {
 
 let stopping: Promise<void> | undefined;
 
-function stop(running: Running): Promise<void> {
+function stop(running: Running, counter: RequestCounter): Promise<void> {
   stopping ??= (async () => {
     await running.app.close();
+    // Handlers of requests whose client already left must not lose their database mid-call.
+    await waitUntilIdle(counter);
     await running.client.close();
     process.exit(0);
   })();

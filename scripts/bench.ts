@@ -6,7 +6,8 @@
  *
  * Environment: BENCH_SECONDS (10) per measured run, BENCH_WARMUP_SECONDS (1) unmeasured before
  * each, BENCH_CONNECTIONS (10), BENCH_SEED (200) Patients per server, BENCH_DATA (the Synthea
- * folder), MONGODB_URI to use an external server instead of the embedded engine.
+ * folder), MONGODB_URI to use an external server instead of the embedded engine,
+ * BENCH_CPU_PROF_DIR to have each server write a V8 CPU profile there.
  * Writes `.data/bench/last.json`.
  */
 import { randomBytes } from 'node:crypto';
@@ -147,7 +148,7 @@ interface Cleanup {
   run(): Promise<void>;
 }
 
-/** Stops the servers, drops the bench databases (matters on an external server), stops the engine. */
+/** Stops the servers, drops the bench databases (for an external server), stops the engine. */
 function onceCleanup(engine: DatabaseEngine): Cleanup {
   let running: Promise<void> | undefined;
   const cleanup: Cleanup = {
