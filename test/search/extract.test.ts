@@ -322,7 +322,10 @@ describe('extractIndex', () => {
 
     it('opens the range on the side of a comparator', () => {
       const obs = observation({ valueQuantity: { value: 5, comparator: '<' } });
-      expect(entriesOf(obs, 'value-quantity')[0]).toMatchObject({ lo: -Infinity, hi: 5.5 });
+      expect(entriesOf(obs, 'value-quantity')[0]).toMatchObject({
+        lo: -Number.MAX_VALUE,
+        hi: 5.5,
+      });
     });
 
     it('takes the origin of SampledData', () => {
