@@ -110,8 +110,7 @@ export class ResourceStore {
   async create(resource: Resource): Promise<WriteResult> {
     const id = randomUUID();
     const doc = this.seal(resource, id, 1);
-    await this.resources.insertOne(doc);
-    await this.insertHistoryOnce(doc, 'POST');
+    await this.claimVersion(null, doc, 'POST');
     return { version: this.toVersion(doc, resource), created: true };
   }
 
@@ -126,20 +125,12 @@ export class ResourceStore {
       const current = await this.resources.findOne({ _id: documentKey(type, id) });
       checkPrecondition(current, ifMatch);
 
-      if (!current) {
-        const doc = this.seal(resource, id, 1);
-        if (!(await this.insertUnlessExists(doc))) continue;
-        await this.insertHistoryOnce(doc, 'PUT');
-        return { version: this.toVersion(doc, resource), created: true };
-      }
-
-      await this.insertHistoryOnce(current, 'PUT');
-      const doc = this.seal(resource, id, current.versionId + 1);
+      const doc = this.seal(resource, id, (current?.versionId ?? 0) + 1);
       if (!(await this.claimVersion(current, doc, 'PUT'))) {
         if (ifMatch !== undefined) throw contention(ifMatch);
         continue;
       }
-      return { version: this.toVersion(doc, resource), created: current.deleted };
+      return { version: this.toVersion(doc, resource), created: !current || current.deleted };
     }
     throw contention(ifMatch);
   }
@@ -152,7 +143,6 @@ export class ResourceStore {
       checkPrecondition(current, ifMatch);
       if (current.deleted) return undefined;
 
-      await this.insertHistoryOnce(current, 'PUT');
       const doc: CurrentDocument = {
         _id: current._id,
         type,
@@ -245,22 +235,12 @@ export class ResourceStore {
     };
   }
 
-  private async insertUnlessExists(doc: CurrentDocument): Promise<boolean> {
-    try {
-      await this.resources.insertOne(doc);
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
-    }
-  }
-
   /**
    * Claims the next version by inserting its history entry, then makes it current. When another
    * writer holds the claim, completes that writer's version instead and answers false.
    */
   private async claimVersion(
-    current: CurrentDocument,
+    current: CurrentDocument | null,
     next: CurrentDocument,
     method: HistoryDocument['method'],
   ): Promise<boolean> {
@@ -268,46 +248,49 @@ export class ResourceStore {
       await this.history.insertOne(toHistoryEntry(next, method));
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      await this.completeClaim(current);
+      await this.completeClaim(next, current);
       return false;
     }
-    await this.resources.replaceOne({ _id: current._id, versionId: current.versionId }, next);
+    await this.makeCurrent(current, next);
     return true;
   }
 
-  /** Moves the current document to a claimed next version that its writer may not have finished. */
-  private async completeClaim(current: CurrentDocument): Promise<void> {
-    const key = historyKey(current.type, current.id, current.versionId + 1);
-    const claim = await this.history.findOne({ _id: key });
+  /** Replaces version n by n+1, or inserts version 1; a helper may have done it already. */
+  private async makeCurrent(current: CurrentDocument | null, next: CurrentDocument) {
+    if (current) {
+      await this.resources.replaceOne({ _id: current._id, versionId: current.versionId }, next);
+      return;
+    }
+    try {
+      await this.resources.insertOne(next);
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+  }
+
+  /** Makes current a claimed version whose writer may not have finished (or died). */
+  private async completeClaim(attempted: CurrentDocument, current: CurrentDocument | null) {
+    const claim = await this.history.findOne({
+      _id: historyKey(attempted.type, attempted.id, attempted.versionId),
+    });
     if (!claim) return;
     const next: CurrentDocument = {
-      _id: current._id,
+      _id: attempted._id,
       type: claim.type,
       id: claim.id,
       versionId: claim.versionId,
       lastUpdated: claim.lastUpdated,
       deleted: claim.deleted,
-      compartments: current.compartments,
+      compartments: current?.compartments ?? [],
       search: [],
     };
     if (!claim.deleted) {
       const { resource } = await this.open(claim);
       Object.assign(next, this.indexer(resource!), { body: claim.body });
     }
-    await this.resources.replaceOne({ _id: current._id, versionId: current.versionId }, next);
+    await this.makeCurrent(current, next);
   }
 
-  /** Writes the history entry of a version unless it is already there. */
-  private async insertHistoryOnce(
-    doc: CurrentDocument,
-    method: HistoryDocument['method'],
-  ): Promise<void> {
-    try {
-      await this.history.insertOne(toHistoryEntry(doc, method));
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-    }
-  }
 }
 
 function toHistoryEntry(doc: CurrentDocument, method: HistoryDocument['method']): HistoryDocument {
