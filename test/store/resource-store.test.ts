@@ -22,7 +22,7 @@ afterAll(async () => {
 describe('ResourceStore', () => {
   describe('when a writer died after claiming a version but before making it current', () => {
     it('completes the claimed version, so the next writer sees it and nothing is lost', async () => {
-      const { version } = await store.create({ resourceType: 'Patient', gender: 'male' });
+      const { version } = await store.create({ resourceType: 'Patient', gender: 'male' } as Patient);
       const claimed: Patient = { resourceType: 'Patient', id: version.id, gender: 'female', meta: { versionId: '2' } };
       const lastUpdated = new Date();
       claimed.meta!.lastUpdated = lastUpdated.toISOString();
@@ -38,14 +38,14 @@ describe('ResourceStore', () => {
       });
 
       await expect(
-        store.update({ resourceType: 'Patient', id: version.id, gender: 'other' }, 1),
+        store.update({ resourceType: 'Patient', id: version.id, gender: 'other' } as Patient & { id: string }, 1),
       ).rejects.toMatchObject({ status: 412 });
 
       const current = await store.read('Patient', version.id);
       expect(current.versionId).toBe(2);
       expect((current.resource as Patient).gender).toBe('female');
 
-      const { version: third } = await store.update({ resourceType: 'Patient', id: version.id, gender: 'other' }, 2);
+      const { version: third } = await store.update({ resourceType: 'Patient', id: version.id, gender: 'other' } as Patient & { id: string }, 2);
       expect(third.versionId).toBe(3);
       const history = await store.readHistory({ type: 'Patient', id: version.id, count: 10 });
       expect(history.versions.map((v) => v.versionId)).toEqual([3, 2, 1]);
