@@ -22,7 +22,7 @@ export function readResourceBody(request: FastifyRequest, type: string): Resourc
     throw new FhirError('invalidInput', 'the request has no resource body');
   }
   validateResource(body, type);
-  const resource = body as Resource;
+  const resource: Resource = body;
   if (resource.meta) {
     delete resource.meta.versionId;
     delete resource.meta.lastUpdated;

@@ -2,7 +2,8 @@ import fhirpath from 'fhirpath';
 import r4Model from 'fhirpath/fhir-context/r4/index.js';
 import { normalizeTypeName } from './accessors-model.ts';
 import { FhirError } from '../fhir/fhir-error.ts';
-import { splitTopLevel, type Accessor, type TypedValue } from './accessors.ts';
+import type { Accessor, TypedValue } from './accessors.ts';
+import { splitTopLevel } from './fhirpath-split.ts';
 
 /**
  * Accessors evaluated by the FHIRPath engine, for the expressions the direct compiler does not

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Bundle, SearchParameter } from 'fhir/r4';
+import { splitTopLevel } from './fhirpath-split.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -133,32 +134,11 @@ function narrowExpression(
   resourceType: string,
 ): string | undefined {
   if (!expression) return undefined;
-  const parts = splitUnion(expression).filter((part) => {
+  const parts = splitTopLevel(expression, '|').filter((part) => {
     const head = part.replace(/^\(+/, '');
     return head.startsWith(`${base}.`) || head === base || head.startsWith(`${base} `);
   });
   if (parts.length === 0) return undefined;
   const joined = parts.join(' | ');
   return base === 'Resource' ? joined.replace(/\bResource\./g, `${resourceType}.`) : joined;
-}
-
-/** Splits a FHIRPath union at top-level `|` (outside parentheses and string literals). */
-function splitUnion(expression: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let inString = false;
-  let start = 0;
-  for (let i = 0; i < expression.length; i++) {
-    const ch = expression[i];
-    if (ch === "'" && expression[i - 1] !== '\\') inString = !inString;
-    if (inString) continue;
-    if (ch === '(') depth++;
-    else if (ch === ')') depth--;
-    else if (ch === '|' && depth === 0) {
-      parts.push(expression.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  parts.push(expression.slice(start).trim());
-  return parts.filter((p) => p.length > 0);
 }
