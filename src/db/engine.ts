@@ -55,7 +55,10 @@ export async function startDatabaseEngine(
     const reason = `a mongod binary is available (${mongod.source})`;
     return { kind: 'mongodb-memory-server', uri: replSet.uri, reason, stop: replSet.stop };
   }
-  options.log.warn({ cause: mongod.reason }, 'no mongod for mongodb-memory-server; trying FerretDB');
+  options.log.warn(
+    { cause: mongod.reason },
+    'no mongod for mongodb-memory-server; trying FerretDB',
+  );
 
   let ferretdb;
   try {

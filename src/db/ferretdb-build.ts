@@ -1,7 +1,17 @@
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, chmod, cp, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import {
+  access,
+  chmod,
+  cp,
+  mkdir,
+  mkdtemp,
+  readdir,
+  rename,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -39,16 +49,16 @@ export interface FerretdbBinary {
  * so a concurrent second build cannot leave a half-written file behind: the last rename wins
  * and both are complete.
  */
-export async function ensureFerretdbBinary(options: {
-  cacheDir?: string;
-  log: EngineLog;
-}): Promise<FerretdbBinary> {
-  const cacheDir = resolve(options.cacheDir ?? defaultFerretdbCacheDir());
+export async function ensureFerretdbBinary(options: { log: EngineLog }): Promise<FerretdbBinary> {
+  const cacheDir = defaultFerretdbCacheDir();
   const binaryPath = join(cacheDir, 'ferretdb');
   if (await isExecutable(binaryPath)) return { path: binaryPath, isFreshBuild: false };
 
   const go = await findGo();
-  options.log.info({ version: FERRETDB_VERSION }, 'building FerretDB (once; takes a minute or two)');
+  options.log.info(
+    { version: FERRETDB_VERSION },
+    'building FerretDB (once; takes a minute or two)',
+  );
   await mkdir(cacheDir, { recursive: true });
   const scratch = await mkdtemp(join(cacheDir, '.build-'));
   try {
@@ -64,10 +74,14 @@ export async function ensureFerretdbBinary(options: {
 
 async function buildInto(go: string, scratch: string): Promise<string> {
   const env = { ...process.env, GOFLAGS: '-buildvcs=false', CGO_ENABLED: '0' };
-  const download = await runGo(go, ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], {
-    cwd: scratch,
-    env,
-  });
+  const download = await runGo(
+    go,
+    ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`],
+    {
+      cwd: scratch,
+      env,
+    },
+  );
   const moduleDir = parseModuleDir(download);
 
   const source = join(scratch, 'src');
@@ -125,7 +139,10 @@ async function runGo(
 /** `go` from PATH, else the usual install location of the official tarball. */
 async function findGo(): Promise<string> {
   const candidates = [
-    ...(process.env.PATH ?? '').split(':').filter(Boolean).map((dir) => join(dir, 'go')),
+    ...(process.env.PATH ?? '')
+      .split(':')
+      .filter(Boolean)
+      .map((dir) => join(dir, 'go')),
     '/usr/local/go/bin/go',
   ];
   for (const candidate of candidates) {

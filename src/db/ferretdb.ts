@@ -46,7 +46,8 @@ export async function startFerretdb(options: StartFerretdbOptions): Promise<Ferr
       const port = await findFreePort(host);
       const started = await startOnPort({ ...options, dir, port, isThrowAway });
       if (started) return started;
-      if (attempt >= portAttempts) throw new Error(`FerretDB found no free port in ${attempt} tries`);
+      if (attempt >= portAttempts)
+        throw new Error(`FerretDB found no free port in ${attempt} tries`);
     }
   } catch (error) {
     if (isThrowAway) await rm(dir, { recursive: true, force: true });
@@ -102,7 +103,7 @@ function ferretdbArgs(dir: string, port: number): string[] {
     // The debug/metrics listener defaults to 127.0.0.1:8088 in every instance; "-" disables it.
     '--debug-addr=-',
     '--telemetry=disable',
-    // FerretDB's own log lines could echo queries; we keep only warnings, and only for start-up errors.
+    // Its log lines could echo queries; only warnings are kept, and only for start-up errors.
     '--log-level=warn',
   ];
 }

@@ -35,22 +35,31 @@ export async function findMongod(env: NodeJS.ProcessEnv = process.env): Promise<
   if (onPath) return { binaryPath: onPath, source: 'mongod on PATH', reason: '' };
 
   const { DryMongoBinary, MongoBinary } = await import('mongodb-memory-server');
-  const cached = await DryMongoBinary.locateBinary({ version: '' }).catch(() => undefined);
+  const cached = await DryMongoBinary.locateBinary(DryMongoBinary.getEnsuredOptions()).catch(
+    () => undefined,
+  );
   if (cached) return { binaryPath: cached, source: 'cached download', reason: '' };
 
   if (/^(false|0|no|off)$/i.test(env.MONGOMS_RUNTIME_DOWNLOAD ?? '')) {
-    return { source: '', reason: 'none installed and MONGOMS_RUNTIME_DOWNLOAD turns downloads off' };
+    return {
+      source: '',
+      reason: 'none installed; downloads turned off by MONGOMS_RUNTIME_DOWNLOAD',
+    };
   }
-  const downloadUrl = env.MONGOMS_DOWNLOAD_URL || env.MONGOMS_DOWNLOAD_MIRROR || defaultDownloadHost;
+  const downloadUrl =
+    env.MONGOMS_DOWNLOAD_URL || env.MONGOMS_DOWNLOAD_MIRROR || defaultDownloadHost;
   if (!(await isReachable(downloadUrl))) {
-    return { source: '', reason: 'none installed and the download host is unreachable (download failed)' };
+    return {
+      source: '',
+      reason: 'none installed; download failed: host unreachable',
+    };
   }
 
   try {
     const downloaded = await MongoBinary.getPath();
     return { binaryPath: downloaded, source: 'downloaded', reason: '' };
   } catch {
-    return { source: '', reason: 'none installed and the download failed' };
+    return { source: '', reason: 'none installed; download failed' };
   }
 }
 

@@ -7,28 +7,31 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
  * and the kernel closed it — the watcher sends SIGTERM, then SIGKILL after the grace period.
  * The server's pid is the first line on stdout. When the server exits by itself the watcher is
  * killed first, so it never signals a pid that the system may have handed to someone else.
- * Background jobs of a non-interactive sh read /dev/null unless redirected, hence fd 3.
+ * Background jobs of a non-interactive sh read /dev/null unless redirected, hence fd 3. The
+ * wrapper's own output goes to /dev/null once the pid is out: after we died, a message of its
+ * own (such as "Terminated") would hit a broken pipe and kill it before it cleans up.
  */
 const wrapperScript = `
-exec 3<&0
-"$@" 0</dev/null 3<&- &
+exec 3<&0 4>&2 2>/dev/null
+"$@" 0</dev/null 2>&4 3<&- 4>&- &
 child=$!
 echo "$child"
+exec >/dev/null 4>&-
 {
-  cat <&3 >/dev/null
-  kill -TERM "$child" 2>/dev/null
+  cat <&3
+  kill -TERM "$child"
   tries=0
-  while kill -0 "$child" 2>/dev/null && [ "$tries" -lt "$WARD_GRACE_TENTHS" ]; do
+  while kill -0 "$child" && [ "$tries" -lt "$WARD_GRACE_TENTHS" ]; do
     sleep 0.1
     tries=$((tries + 1))
   done
-  kill -KILL "$child" 2>/dev/null
+  kill -KILL "$child"
 } &
 watcher=$!
 exec 3<&-
 wait "$child"
 status=$?
-kill "$watcher" 2>/dev/null
+kill "$watcher"
 [ -n "$WARD_SCRATCH_DIR" ] && rm -rf "$WARD_SCRATCH_DIR"
 exit "$status"
 `;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,10 +61,32 @@ describe('startDatabaseEngine', () => {
         expect(engine.kind).toBe('mongodb-memory-server');
       } else {
         expect(engine.kind).toBe('ferretdb');
-        expect(engine.reason).toMatch(/^no mongod binary could be obtained \(.+\); FerretDB fallback$/);
+        expect(engine.reason).toMatch(
+          /^no mongod binary could be obtained \(.+\); FerretDB fallback$/,
+        );
         expect(lines.join('\n')).toContain('trying FerretDB');
       }
     });
+  });
+});
+
+describe('startDatabaseEngine for npm start (persistent)', () => {
+  it('keeps the fallback engine files under the data folder', async (context) => {
+    if ((await findMongod()).binaryPath) context.skip(); // mongod keeps its files under mongo/
+
+    const dataDir = join(scratch, 'data');
+    const engine = await startDatabaseEngine({ dataDir, persistent: true, log: captureLog().log });
+    const client = new MongoClient(engine.uri);
+    try {
+      await client.db('ward').collection('kept').insertOne({ n: 1 });
+    } finally {
+      await client.close();
+      await engine.stop();
+    }
+
+    expect(engine.kind).toBe('ferretdb');
+    expect(existsSync(join(dataDir, 'ferretdb', 'state.json'))).toBe(true);
+    expect(existsSync(join(dataDir, 'ferretdb', 'ward.sqlite'))).toBe(true);
   });
 });
 
@@ -96,7 +119,7 @@ describe('findMongod', () => {
     expect(found).toMatchObject({ binaryPath: join(bin, 'mongod'), source: 'mongod on PATH' });
   });
 
-  it('gives up on a download host that does not answer, instead of waiting for it', async (context) => {
+  it('gives up when the download host does not answer, instead of waiting', async (context) => {
     if ((await findMongod({ PATH: '', MONGOMS_RUNTIME_DOWNLOAD: 'false' })).binaryPath) {
       context.skip(); // a cached mongod on this machine short-cuts the download
     }

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
-import { isAlive, waitUntilGone } from './process-state.ts';
+import { isAlive, waitUntil, waitUntilGone } from './process-state.ts';
 
 const childScript = fileURLToPath(new URL('./fixtures/ferretdb-child.ts', import.meta.url));
 
@@ -25,7 +25,7 @@ describe('FerretDB started by a node process', () => {
 
       expect(await waitUntilGone(pid, 15_000)).toBe(true);
       expect(await waitUntilGone(parent.pid ?? -1, 5_000)).toBe(true);
-      expect(existsSync(dir)).toBe(false);
+      expect(await waitUntil(() => !existsSync(dir), 5_000)).toBe(true);
     });
   });
 });

@@ -125,7 +125,10 @@ describe('startFerretdb with a binary that fails', () => {
   }
 
   it('reports the tail of its stderr when it exits during start-up', async () => {
-    const failing = await writeScript('exits.sh', 'echo "sqlite: unable to open folder" >&2; exit 3');
+    const failing = await writeScript(
+      'exits.sh',
+      'echo "sqlite: unable to open folder" >&2; exit 3',
+    );
 
     await expect(startFerretdb({ binaryPath: failing })).rejects.toThrow(
       /exited during start-up[\s\S]*sqlite: unable to open folder/,

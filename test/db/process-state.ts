@@ -12,13 +12,18 @@ export function isAlive(pid: number): boolean {
 }
 
 /** Polls until `pid` is gone; false if it is still there after `limitMs`. */
-export async function waitUntilGone(pid: number, limitMs: number): Promise<boolean> {
+export function waitUntilGone(pid: number, limitMs: number): Promise<boolean> {
+  return waitUntil(() => !isAlive(pid), limitMs);
+}
+
+/** Polls `condition` until it holds; false if it still does not after `limitMs`. */
+export async function waitUntil(condition: () => boolean, limitMs: number): Promise<boolean> {
   const deadline = Date.now() + limitMs;
   while (Date.now() < deadline) {
-    if (!isAlive(pid)) return true;
+    if (condition()) return true;
     await sleep(100);
   }
-  return !isAlive(pid);
+  return condition();
 }
 
 /** The TCP ports `pid` listens on, read from /proc (Linux only). */
