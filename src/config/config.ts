@@ -22,6 +22,8 @@ export interface Config {
   baseUrl?: string;
   historyDefaultCount: number;
   historyMaxCount: number;
+  searchDefaultCount: number;
+  searchMaxCount: number;
 }
 
 const envSchema = {
@@ -45,6 +47,8 @@ const envSchema = {
     BASE_URL: { type: 'string', pattern: '^https?://[^\\s?#]+$' },
     HISTORY_DEFAULT_COUNT: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
     HISTORY_MAX_COUNT: { type: 'integer', minimum: 1, maximum: 1000, default: 500 },
+    SEARCH_DEFAULT_COUNT: { type: 'integer', minimum: 1, maximum: 1000, default: 20 },
+    SEARCH_MAX_COUNT: { type: 'integer', minimum: 1, maximum: 1000, default: 500 },
   },
   dependencies: { TLS_CERT: ['TLS_KEY'], TLS_KEY: ['TLS_CERT'] },
 } as const;
@@ -93,5 +97,7 @@ function toConfig(input: Record<string, unknown>): Config {
     baseUrl: str('BASE_URL')?.replace(/\/+$/, ''),
     historyDefaultCount: num('HISTORY_DEFAULT_COUNT'),
     historyMaxCount: num('HISTORY_MAX_COUNT'),
+    searchDefaultCount: num('SEARCH_DEFAULT_COUNT'),
+    searchMaxCount: num('SEARCH_MAX_COUNT'),
   };
 }

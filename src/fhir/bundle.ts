@@ -31,3 +31,25 @@ function historyEntry(baseUrl: string, version: StoredVersion): BundleEntry {
     },
   };
 }
+
+/** A `searchset` Bundle: matches then includes, each marked with its search mode. */
+export function searchsetBundle(
+  baseUrl: string,
+  matches: Resource[],
+  includes: Resource[],
+  links: BundleLink[],
+  total: number | undefined,
+): Bundle {
+  const entry = (resource: Resource, mode: 'match' | 'include'): BundleEntry => ({
+    fullUrl: `${baseUrl}/${resource.resourceType}/${resource.id}`,
+    resource,
+    search: { mode },
+  });
+  return {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    ...(total !== undefined ? { total } : {}),
+    link: links,
+    entry: [...matches.map((r) => entry(r, 'match')), ...includes.map((r) => entry(r, 'include'))],
+  };
+}

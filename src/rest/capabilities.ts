@@ -1,13 +1,11 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4';
-import { servedResourceTypes } from '../search/definitions.ts';
+import { getSearchParams, servedResourceTypes } from '../search/definitions.ts';
 import { systemInteractions, typeInteractions } from './interactions.ts';
 
 export interface CapabilityOptions {
   baseUrl: string;
   software: { name: string; version: string };
   startedAt: Date;
-  /** Search support per type, contributed by the search engine once it is wired in. */
-  searchParams?: (type: string) => CapabilityStatementRestResource['searchParam'];
 }
 
 /**
@@ -29,7 +27,10 @@ export function buildCapabilityStatement(options: CapabilityOptions): Capability
       {
         mode: 'server',
         documentation:
-          'No authentication yet: the server binds loopback addresses only until SMART authorization lands.',
+          'No authentication yet: the server binds loopback addresses only until SMART authorization lands. ' +
+          'Search: modifiers :exact :contains :missing :not :text :[type]; prefixes eq ne gt lt ge le sa eb ap; ' +
+          'chaining, _has, _include and _revinclude (with :iterate), _sort, _count, _total, _summary, _elements, ' +
+          'cursor paging. Prefer: handling=strict makes unknown parameters an error.',
         resource: servedResourceTypes.map((type) => describeType(type, options)),
         interaction: systemInteractions.map((code) => ({ code })),
       },
@@ -43,7 +44,7 @@ function describeType(
 ): CapabilityStatementRestResource {
   const interactions: readonly string[] = typeInteractions[type];
   const canUpdate = interactions.includes('update');
-  const searchParam = options.searchParams?.(type);
+  const searchParam = describeSearchParams(type);
   return {
     type,
     profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
@@ -57,6 +58,28 @@ function describeType(
     conditionalRead: 'not-supported',
     conditionalUpdate: false,
     conditionalDelete: 'not-supported',
-    ...(searchParam?.length ? { searchParam } : {}),
+    searchInclude: ['*', ...referenceParams(type).map((code) => `${type}:${code}`)],
+    searchRevInclude: ['*'],
+    searchParam,
   };
 }
+
+/** Every parameter the engine supports for the type, from the same definitions it runs on. */
+function describeSearchParams(type: string): CapabilityStatementRestResource['searchParam'] {
+  return [...getSearchParams(type).values()].map((def) => ({
+    name: def.code,
+    definition: def.url,
+    type: def.type,
+    ...(def.isProtected ? { documentation: protectedDocumentation } : {}),
+  }));
+}
+
+function referenceParams(type: string): string[] {
+  return [...getSearchParams(type).values()].filter((d) => d.type === 'reference').map((d) => d.code);
+}
+
+/** What a blind-indexed parameter can and cannot do (README, "Encryption at rest and what leaks"). */
+const protectedDocumentation =
+  'Identifying parameter, stored only as keyed blind indexes: equality, :exact and starts-with ' +
+  '(up to 12 characters) work; :contains, sorting and (for dates) ranges finer than a year are ' +
+  'refused with 400.';

@@ -1,16 +1,19 @@
 import type { FastifyInstance, HTTPMethods, RouteHandlerMethod } from 'fastify';
 import type { Config } from '../config/config.ts';
 import { FhirError } from '../fhir/fhir-error.ts';
+import type { SearchService } from '../search/search-service.ts';
 import type { ResourceStore } from '../store/resource-store.ts';
 import { buildCapabilityStatement } from './capabilities.ts';
 import { historyHandler } from './history.ts';
 import { jsonMediaTypes } from './negotiation.ts';
 import { readHandler, vreadHandler } from './read.ts';
 import { baseUrlOf, sendFhir } from './respond.ts';
+import { compartmentSearchHandler, searchHandler } from './search.ts';
 import { createHandler, deleteHandler, updateHandler } from './write.ts';
 
 export interface FhirRouteDeps {
   store: ResourceStore;
+  search: SearchService;
   config: Config;
   /** HMAC key for paging tokens. */
   pageKey: Buffer;
@@ -28,16 +31,20 @@ export async function registerFhirRoutes(app: FastifyInstance, deps: FhirRouteDe
   registerJsonBodies(app, config.maxBodyBytes);
 
   const history = historyHandler(store, config, pageKey);
+  const search = searchHandler(deps);
   const routes: RouteTable = {
+    '/': { GET: search },
     '/metadata': {
       GET: async (request, reply) =>
         sendFhir(request, reply, 200, buildCapabilityStatement({ ...deps, baseUrl: baseUrlOf(request) })),
     },
     '/_history': { GET: history },
-    '/:type': { POST: createHandler(store) },
+    '/:type': { GET: search, POST: createHandler(store) },
+    '/:type/_search': { POST: search },
     '/:type/_history': { GET: history },
     '/:type/:id': { GET: readHandler(store), PUT: updateHandler(store), DELETE: deleteHandler(store) },
     '/:type/:id/_history': { GET: history },
+    '/:type/:id/:compartmentType': { GET: compartmentSearchHandler(deps) },
     '/:type/:id/_history/:vid': { GET: vreadHandler(store) },
   };
 
@@ -60,7 +67,7 @@ function methodNotAllowed(allowed: HTTPMethods[]): RouteHandlerMethod {
 
 /**
  * FHIR JSON bodies through Fastify's hardened JSON parser, which refuses `__proto__` and
- * `constructor.prototype` keys. Other content types are refused with 415.
+ * `constructor.prototype` keys; form bodies (for `_search`) as text. Others: 415.
  */
 function registerJsonBodies(app: FastifyInstance, maxBodyBytes: number) {
   app.removeAllContentTypeParsers();
@@ -68,4 +75,9 @@ function registerJsonBodies(app: FastifyInstance, maxBodyBytes: number) {
   for (const type of jsonMediaTypes) {
     app.addContentTypeParser(type, { parseAs: 'string', bodyLimit: maxBodyBytes }, parse);
   }
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: maxBodyBytes },
+    (_request, body, done) => done(null, body),
+  );
 }

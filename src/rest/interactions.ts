@@ -8,15 +8,28 @@ import { FhirError } from '../fhir/fhir-error.ts';
  * Codes: http://hl7.org/fhir/R4/valueset-type-restful-interaction.html
  */
 export const typeInteractions = {
-  Patient: ['read', 'vread', 'update', 'delete', 'history-instance', 'history-type', 'create'],
-  Observation: ['read', 'vread', 'update', 'delete', 'history-instance', 'history-type', 'create'],
+  Patient: crudInteractions(),
+  Observation: crudInteractions(),
   // Only the server writes AuditEvents (HIPAA.md, audit controls): no create, update or delete.
-  AuditEvent: ['read', 'vread', 'history-instance', 'history-type'],
+  AuditEvent: ['read', 'vread', 'history-instance', 'history-type', 'search-type'],
 } as const satisfies Record<ServedResourceType, readonly string[]>;
 
 export type TypeInteraction = (typeof typeInteractions)[ServedResourceType][number];
 
-export const systemInteractions = ['history-system'] as const;
+export const systemInteractions = ['history-system', 'search-system'] as const;
+
+function crudInteractions() {
+  return [
+    'read',
+    'vread',
+    'update',
+    'delete',
+    'history-instance',
+    'history-type',
+    'create',
+    'search-type',
+  ] as const;
+}
 
 /** Narrows a URL's type segment to a served type, or answers 404 as the spec asks. */
 export function requireServedType(type: string): ServedResourceType {

@@ -21,6 +21,10 @@ export function readResourceBody(request: FastifyRequest, type: string): Resourc
   if (body === undefined || body === null) {
     throw new FhirError('invalidInput', 'the request has no resource body');
   }
+  if (typeof body === 'string') {
+    // Only form-encoded bodies arrive as text, and those are for _search.
+    throw new FhirError('unsupportedMediaType', 'send resources as application/fhir+json');
+  }
   validateResource(body, type);
   const resource: Resource = body;
   if (resource.meta) {

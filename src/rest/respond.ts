@@ -67,7 +67,10 @@ declare module 'fastify' {
 }
 
 /** A path parameter the route pattern declares; the router guarantees a string. */
-export function pathParam(request: FastifyRequest, name: 'type' | 'id' | 'vid'): string {
+export function pathParam(
+  request: FastifyRequest,
+  name: 'type' | 'id' | 'vid' | 'compartmentType',
+): string {
   const value = (request.params as Record<string, unknown>)[name];
   if (typeof value !== 'string') throw new Error(`route has no :${name} parameter`);
   return value;

@@ -1,5 +1,6 @@
 import type { EncryptedBlob } from '../crypto/encrypted-blob.ts';
 import type { IndexEntry } from '../search/index-entry.ts';
+import type { SortKeys } from '../search/sort-keys.ts';
 
 /** The current version of a resource, collection `resources`. `_id` is `<type>/<id>`. */
 export interface CurrentDocument {
@@ -12,6 +13,8 @@ export interface CurrentDocument {
   /** Patient compartments the resource belongs to, e.g. `Patient/123`. */
   compartments: string[];
   search: IndexEntry[];
+  /** Per-parameter sort keys derived from `search` (src/search/sort.ts). */
+  sort?: SortKeys;
   /** Absent on a deleted version. */
   body?: EncryptedBlob;
 }

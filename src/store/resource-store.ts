@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { MongoServerError } from 'mongodb';
-import type { Collection, Db, Filter } from 'mongodb';
+import type { Collection, Db, Filter, IndexDescription } from 'mongodb';
 import type { Resource } from 'fhir/r4';
 import { FhirError } from '../fhir/fhir-error.ts';
 import type { IndexEntry } from '../search/index-entry.ts';
+import type { SortKeys } from '../search/sort-keys.ts';
 import { bodyAad, collectionNames } from './documents.ts';
 import type { EncryptedBlob } from '../crypto/encrypted-blob.ts';
 import type { CurrentDocument, HistoryDocument } from './documents.ts';
@@ -18,6 +19,7 @@ export interface BodyCipher {
 export type ResourceIndexer = (resource: Resource) => {
   search: IndexEntry[];
   compartments: string[];
+  sort?: SortKeys;
 };
 
 /** One version of a resource as the REST layer sees it. */
@@ -81,8 +83,9 @@ export class ResourceStore {
     this.history = db.collection<HistoryDocument>(collectionNames.history);
   }
 
-  /** Creates the indexes the store's own queries need; idempotent. */
-  async createIndexes(): Promise<void> {
+  /** Creates the indexes the store's own queries and searches need; idempotent. */
+  async createIndexes(searchIndexes: IndexDescription[] = []): Promise<void> {
+    if (searchIndexes.length > 0) await this.resources.createIndexes(searchIndexes);
     await this.resources.createIndex({ type: 1, lastUpdated: -1 });
     await this.resources.createIndex({ compartments: 1 });
     await this.history.createIndex({ lastUpdated: -1, _id: -1 });
@@ -200,7 +203,7 @@ export class ResourceStore {
     const lastUpdated = this.now();
     const type = resource.resourceType;
     stampMeta(resource, id, versionId, lastUpdated);
-    const { search, compartments } = this.indexer(resource);
+    const { search, compartments, sort } = this.indexer(resource);
     const plaintext = Buffer.from(JSON.stringify(resource), 'utf8');
     const body = this.cipher.encrypt(plaintext, bodyAad(type, id, versionId));
     return {
@@ -212,11 +215,13 @@ export class ResourceStore {
       deleted: false,
       compartments,
       search,
+      ...(sort ? { sort } : {}),
       body,
     };
   }
 
-  private async open(doc: CurrentDocument | HistoryDocument): Promise<StoredVersion> {
+  /** Decrypts a stored document (current or history) into the version it holds. */
+  async open(doc: CurrentDocument | HistoryDocument): Promise<StoredVersion> {
     if (!doc.body) throw new FhirError('internal', 'stored data failed its integrity check');
     const plaintext = await this.cipher.decrypt(doc.body, bodyAad(doc.type, doc.id, doc.versionId));
     const resource = parseStoredResource(plaintext, doc);

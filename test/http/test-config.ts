@@ -1,21 +1,7 @@
+import { loadConfig } from '../../src/config/config.ts';
 import type { Config } from '../../src/config/config.ts';
 
-/**
- * A Config for tests of src/http, built directly rather than through loadConfig so that these
- * tests depend on the Config shape only.
- */
+/** A Config for tests of src/http: the documented defaults, quiet, with overrides. */
 export function makeConfig(overrides: Partial<Config> = {}): Config {
-  return {
-    port: 0,
-    host: '127.0.0.1',
-    dataDir: '.data',
-    mongodbDbName: 'ward',
-    logLevel: 'silent',
-    maxBodyBytes: 5_242_880,
-    tlsSelfSigned: false,
-    behindTlsProxy: false,
-    historyDefaultCount: 50,
-    historyMaxCount: 500,
-    ...overrides,
-  };
+  return { ...loadConfig({ LOG_LEVEL: 'silent', PORT: '0' }), ...overrides };
 }

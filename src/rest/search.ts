@@ -1,0 +1,118 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { BundleLink, Resource } from 'fhir/r4';
+import type { Config } from '../config/config.ts';
+import { searchsetBundle } from '../fhir/bundle.ts';
+import { FhirError } from '../fhir/fhir-error.ts';
+import { subsetResource } from '../fhir/subset.ts';
+import { parseSearchRequest } from '../search/parse.ts';
+import type { ParsedSearch } from '../search/parse-types.ts';
+import type { SearchNarrowing, SearchService } from '../search/search-service.ts';
+import { requireInteraction, requireServedType } from './interactions.ts';
+import { isStrictHandling } from './prefer.ts';
+import { baseUrlOf, optionalPathParam, pathParam, sendFhir } from './respond.ts';
+
+/** Types that belong to the Patient compartment and are served (CompartmentDefinition). */
+const patientCompartmentTypes = new Set(['Observation', 'AuditEvent', 'Patient']);
+
+export interface SearchRouteDeps {
+  search: SearchService;
+  config: Config;
+}
+
+/**
+ * search at type level (`GET [type]?…`, `POST [type]/_search`), system level (`GET [base]?_type=…`)
+ * and in a patient compartment (`GET Patient/[id]/[type]`). http://hl7.org/fhir/R4/http.html#search
+ */
+export function searchHandler(deps: SearchRouteDeps) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const type = optionalPathParam(request, 'type');
+    if (type) requireInteraction(type, 'search-type');
+    const parsed = parseRequest(request, deps, type ?? null);
+    const path = type ? `/${type}` : '';
+    return answer(request, reply, deps, parsed, path, {});
+  };
+}
+
+export function compartmentSearchHandler(deps: SearchRouteDeps) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const compartmentType = pathParam(request, 'type');
+    const id = pathParam(request, 'id');
+    const type = pathParam(request, 'compartmentType');
+    if (compartmentType !== 'Patient') {
+      throw new FhirError('notFound', 'only the Patient compartment is supported');
+    }
+    requireServedType(type);
+    if (!patientCompartmentTypes.has(type)) {
+      throw new FhirError('notFound', 'that type is not in the Patient compartment');
+    }
+    requireInteraction(type, 'search-type');
+    const parsed = parseRequest(request, deps, type);
+    const narrowing = { compartment: `Patient/${id}` };
+    return answer(request, reply, deps, parsed, `/Patient/${id}/${type}`, narrowing);
+  };
+}
+
+function parseRequest(request: FastifyRequest, deps: SearchRouteDeps, type: string | null) {
+  return parseSearchRequest(type, searchPairs(request), {
+    strict: isStrictHandling(request),
+    defaultCount: deps.config.searchDefaultCount,
+    maxCount: deps.config.searchMaxCount,
+    baseUrl: baseUrlOf(request),
+  });
+}
+
+async function answer(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: SearchRouteDeps,
+  parsed: ParsedSearch,
+  path: string,
+  narrowing: SearchNarrowing,
+) {
+  const result = await deps.search.search(parsed, narrowing);
+  const base = baseUrlOf(request);
+  const shape = (r: Resource) => subsetResource(r, parsed);
+  const links = pageLinks(`${base}${path}`, parsed, result);
+  const bundle = searchsetBundle(
+    base,
+    result.matches.map((v) => shape(v.resource!)),
+    result.includes.map((v) => shape(v.resource!)),
+    links,
+    result.total,
+  );
+  return sendFhir(request, reply, 200, bundle);
+}
+
+/** Links show what was applied (lenient mode drops unknown parameters), plus the page token. */
+function pageLinks(
+  url: string,
+  parsed: ParsedSearch,
+  page: { next?: string; previous?: string },
+): BundleLink[] {
+  const applied = parsed.applied.filter(([name]) => name !== '_count');
+  const query = (extra: Array<[string, string]>) =>
+    new URLSearchParams([...applied, ['_count', String(parsed.count)], ...extra]).toString();
+  const links: BundleLink[] = [{ relation: 'self', url: `${url}?${query([])}` }];
+  if (page.next) links.push({ relation: 'next', url: `${url}?${query([['_cursor', page.next]])}` });
+  if (page.previous) {
+    links.push({ relation: 'previous', url: `${url}?${query([['_cursor', page.previous]])}` });
+  }
+  return links;
+}
+
+/**
+ * The search parameters in request order: the URL's query, then for `POST _search` the form
+ * body. Parsed from the raw URL so repetition (AND) and order are kept exactly.
+ */
+function searchPairs(request: FastifyRequest): Array<[string, string]> {
+  const queryString = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
+  const pairs = [...new URLSearchParams(queryString)];
+  if (request.method === 'POST') {
+    const body = request.body;
+    if (typeof body !== 'string') {
+      throw new FhirError('unsupportedMediaType', 'send _search parameters as application/x-www-form-urlencoded');
+    }
+    pairs.push(...new URLSearchParams(body));
+  }
+  return pairs;
+}
