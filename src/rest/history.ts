@@ -3,7 +3,7 @@ import type { BundleLink } from 'fhir/r4';
 import type { Config } from '../config/config.ts';
 import { historyBundle } from '../fhir/bundle.ts';
 import { FhirError } from '../fhir/fhir-error.ts';
-import { openToken, sealToken } from '../fhir/signed-token.ts';
+import { createPageToken, readPageToken } from '../search/paging.ts';
 import type { HistoryQuery, ResourceStore } from '../store/resource-store.ts';
 import { requireInteraction } from './interactions.ts';
 import { baseUrlOf, optionalPathParam, sendFhir } from './respond.ts';
@@ -21,7 +21,8 @@ export function historyHandler(store: ResourceStore, config: Config, pageKey: Bu
     const type = optionalPathParam(request, 'type');
     const id = optionalPathParam(request, 'id');
     if (type) requireInteraction(type, id ? 'history-instance' : 'history-type');
-    const query = readHistoryQuery(request.query, config, pageKey);
+    const scope = [type ?? '', id ?? ''].join('/');
+    const query = readHistoryQuery(request.query, config, pageKey, scope);
     const page = await store.readHistory({ ...query, type, id });
 
     const base = baseUrlOf(request);
@@ -29,8 +30,13 @@ export function historyHandler(store: ResourceStore, config: Config, pageKey: Bu
     const keep = { _count: String(query.count), ...(query.since ? { _since: query.since.toISOString() } : {}) };
     const links: BundleLink[] = [{ relation: 'self', url: withQuery(path, keep, request.query) }];
     if (page.next) {
-      const token = sealToken(
-        { t: page.next.lastUpdated.getTime(), k: page.next.key, s: query.since?.getTime() },
+      const token = createPageToken(
+        {
+          direction: 'next',
+          values: [page.next.lastUpdated],
+          id: page.next.key,
+          search: historyFingerprint(scope, query.since),
+        },
         pageKey,
       );
       links.push({ relation: 'next', url: withQuery(path, { ...keep, _page: token }) });
@@ -43,6 +49,7 @@ function readHistoryQuery(
   raw: unknown,
   config: Config,
   pageKey: Buffer,
+  scope: string,
 ): Omit<HistoryQuery, 'type' | 'id'> {
   const query = raw as Record<string, string | string[] | undefined>;
   for (const name of Object.keys(query)) {
@@ -55,12 +62,17 @@ function readHistoryQuery(
   const page = single(query, '_page');
   if (!page) return { count, since };
 
-  const state = openToken(page, pageKey) as { t?: unknown; k?: unknown; s?: unknown };
-  if (typeof state.t !== 'number' || typeof state.k !== 'string') {
-    throw new FhirError('invalidInput', 'the paging token is not valid for this server');
+  // The token is bound to the history's scope and _since, so it cannot be moved to another.
+  const state = readPageToken(page, pageKey, historyFingerprint(scope, since));
+  const [lastUpdated] = state.values;
+  if (!(lastUpdated instanceof Date)) {
+    throw new FhirError('invalidInput', 'the page token is invalid or belongs to another search');
   }
-  const pagedSince = typeof state.s === 'number' ? new Date(state.s) : undefined;
-  return { count, since: pagedSince, after: { lastUpdated: new Date(state.t), key: state.k } };
+  return { count, since, after: { lastUpdated, key: state.id } };
+}
+
+function historyFingerprint(scope: string, since: Date | undefined): string {
+  return `history:${scope}:${since?.getTime() ?? ''}`;
 }
 
 function readCount(value: string | undefined, config: Config): number {
