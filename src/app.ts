@@ -9,12 +9,10 @@ import { registerErrorHandling } from './http/error-handler.ts';
 import { logRedactPaths, logSerializers } from './http/logging.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
 import { registerFhirRoutes } from './rest/fhir-routes.ts';
-import { extractCompartments } from './search/compartment.ts';
 import { searchIndexes } from './search/compile.ts';
 import { supportsElemMatch } from './search/compile-unwind.ts';
-import { extractIndex } from './search/extract.ts';
+import { createResourceIndexer } from './search/resource-indexer.ts';
 import { SearchService } from './search/search-service.ts';
-import { computeSortKeys } from './search/sort-keys.ts';
 import { ResourceStore } from './store/resource-store.ts';
 
 export interface AppDeps {
@@ -53,11 +51,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerRequestLog(app);
   registerHealthRoutes(app, db);
 
-  const indexer = (resource: Parameters<typeof extractIndex>[0]) => {
-    const search = extractIndex(resource, keyRing.blindIndex);
-    const compartments = extractCompartments(resource, config.baseUrl);
-    return { search, compartments, sort: computeSortKeys(search) };
-  };
+  const indexer = createResourceIndexer(keyRing.blindIndex, config.baseUrl);
   const store = new ResourceStore(db, keyRing, indexer, deps.now);
   await store.createIndexes(searchIndexes);
   const search = new SearchService(db, store, {

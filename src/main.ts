@@ -1,16 +1,10 @@
-import { hkdfSync } from 'node:crypto';
-import { MongoClient } from 'mongodb';
 import pino from 'pino';
 import { buildApp } from './app.ts';
 import { loadConfig } from './config/config.ts';
 import type { Config } from './config/config.ts';
-import { KeyRing } from './crypto/key-ring.ts';
-import { loadMasterKey } from './crypto/master-key.ts';
-import { detectCapabilities } from './db/capabilities.ts';
-import { startDatabaseEngine } from './db/engine.ts';
-import type { DatabaseEngine } from './db/engine.ts';
 import { checkBindPolicy } from './http/bind-policy.ts';
 import { loadTlsOptions } from './http/tls.ts';
+import { openWard } from './open-ward.ts';
 
 /**
  * Start-up: configuration, bind policy, master key, database, key ring, TLS, listen; then wait
@@ -23,40 +17,19 @@ async function main(): Promise<void> {
   // Until SMART authorization lands there is no authentication: loopback only.
   checkBindPolicy(config, { hasAuthentication: false });
 
-  const masterKey = await loadMasterKey({
-    configuredKey: config.masterKey,
-    dataDir: config.dataDir,
-    allowKeyFile: !config.mongodbUri,
-  });
-  log.info({ source: masterKey.source }, 'master key loaded');
-
-  const engine = await startDatabaseEngine({
-    mongodbUri: config.mongodbUri,
-    dataDir: config.dataDir,
-    persistent: true,
-    log,
-  });
-  log.info({ engine: engine.kind, reason: engine.reason }, 'database engine ready');
-  const client = await connect(engine, config);
-
+  const ward = await openWard(config, log);
   try {
-    const capabilities = await detectCapabilities(client);
-    log.info({ ...capabilities }, 'database capabilities detected');
-
-    const db = client.db(config.mongodbDbName);
-    const keyRing = await KeyRing.open(db, masterKey.key);
     const https = await loadTlsOptions(config);
-    const app = await buildApp({ config, db, keyRing, pageKey: derivePageKey(masterKey.key), https });
+    const { db, keyRing, pageKey } = ward;
+    const app = await buildApp({ config, db, keyRing, pageKey, https });
     await app.ready();
     await app.listen({ port: config.port, host: config.host });
     registerShutdown(async () => {
       await app.close();
-      await client.close();
-      await engine.stop();
+      await ward.close();
     }, log);
   } catch (err) {
-    await client.close().catch(() => undefined);
-    await engine.stop().catch(() => undefined);
+    await ward.close();
     throw err;
   }
 }
@@ -68,23 +41,6 @@ function readConfigOrExit(): Readonly<Config> {
     process.stderr.write(`ward: ${(err as Error).message}\n`);
     process.exit(1);
   }
-}
-
-async function connect(engine: DatabaseEngine, config: Config): Promise<MongoClient> {
-  const client = new MongoClient(engine.uri, { appName: 'ward', serverSelectionTimeoutMS: 10_000 });
-  try {
-    await client.connect();
-    await client.db(config.mongodbDbName).command({ ping: 1 });
-    return client;
-  } catch (err) {
-    await engine.stop();
-    throw new Error('the database did not answer', { cause: err });
-  }
-}
-
-/** Paging tokens must verify in every process behind a load balancer: derive from the master key. */
-function derivePageKey(masterKey: Buffer): Buffer {
-  return Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'ward/page-token/v1', 32));
 }
 
 function registerShutdown(stop: () => Promise<void>, log: pino.Logger): void {

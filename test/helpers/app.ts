@@ -10,6 +10,7 @@ import { openTestDatabase } from './database.ts';
 export interface TestApp {
   app: FastifyInstance;
   db: Db;
+  keyRing: KeyRing;
   /** Every log line the app wrote, raw JSON text. */
   logLines(): string[];
   close(): Promise<void>;
@@ -38,6 +39,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
   return {
     app,
     db: database.db,
+    keyRing,
     logLines: () => [...lines],
     close: async () => {
       await app.close();
