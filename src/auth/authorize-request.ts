@@ -1,10 +1,7 @@
+import type { ClientDocument } from './clients.ts';
+
 /** A registered client as the authorization endpoint needs it. */
-export interface AuthorizeClient {
-  clientId: string;
-  name?: string;
-  redirectUris: readonly string[];
-  isDisabled?: boolean;
-}
+export type AuthorizeClient = Pick<ClientDocument, '_id' | 'name' | 'redirectUris' | 'disabled'>;
 
 /** A validated authorization request (SMART App Launch 2.x, RFC 6749 §4.1.1, RFC 7636 §4.3). */
 export interface AuthorizeRequest {
@@ -54,7 +51,7 @@ export async function validateAuthorizeRequest(
     return { kind: 'error-page', message: 'The app sent an incomplete sign-in request.' };
   }
   const client = clientId.length <= 256 ? await findClient(clientId) : undefined;
-  if (!client || client.isDisabled || !client.redirectUris.includes(redirectUri)) {
+  if (!client || client.disabled || !client.redirectUris.includes(redirectUri)) {
     return { kind: 'error-page', message: 'The app is not registered for this sign-in address.' };
   }
 
@@ -92,7 +89,7 @@ export async function validateAuthorizeRequest(
     kind: 'valid',
     request: {
       clientId,
-      clientName: client.name ?? clientId,
+      clientName: client.name,
       redirectUri,
       scopes,
       codeChallenge,

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { issueAuthorizationCode } from './authorize-code.ts';
+import { findClient } from './clients.ts';
 import { continueAuthorization, refuseAuthorization } from './authorize-flow.ts';
 import {
   deletePendingAuthorization,
@@ -67,8 +68,10 @@ async function handleAuthorize(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  const { db, fhirBaseUrl, findClient } = context.deps;
-  const outcome = await validateAuthorizeRequest(readParams(request), fhirBaseUrl, findClient);
+  const { db, fhirBaseUrl } = context.deps;
+  const outcome = await validateAuthorizeRequest(readParams(request), fhirBaseUrl, (clientId) =>
+    findClient(db, clientId),
+  );
   if (outcome.kind === 'error-page') {
     return sendPage(reply, {
       title: 'Sign-in',
@@ -131,7 +134,16 @@ async function handleConsent(
   if (readField(request.body, 'decision') !== 'approve') {
     return refuseAuthorization(context, reply, pending, 'access_denied', 'the user denied access');
   }
-  const scopes = selectGrantedScopes(pending.scopes, user.roles, context.deps.grantScopes);
+  const scopes = await findGrantedScopes(context, pending, user);
+  if (!scopes) {
+    return refuseAuthorization(
+      context,
+      reply,
+      pending,
+      'unauthorized_client',
+      'the client is no longer registered',
+    );
+  }
   if (!hasResourceScope(scopes)) {
     return refuseAuthorization(
       context,
@@ -192,15 +204,36 @@ function sendPatientPage(
   });
 }
 
-function sendConsentPage(
+/** The scopes the consent would grant, or `undefined` when the client is gone or disabled. */
+async function findGrantedScopes(
+  context: LoginContext,
+  pending: PendingAuthorization,
+  user: UserDocument,
+): Promise<string[] | undefined> {
+  const client = await findClient(context.deps.db, pending.clientId);
+  if (!client) return undefined;
+  const roleAllowance = context.deps.allowedScopesFor(user.roles);
+  return selectGrantedScopes(pending.scopes, roleAllowance, client.allowedScopes);
+}
+
+async function sendConsentPage(
   context: LoginContext,
   request: FastifyRequest,
   reply: FastifyReply,
   pending: PendingAuthorization,
   user: UserDocument,
-): FastifyReply {
+): Promise<FastifyReply> {
+  const scopes = await findGrantedScopes(context, pending, user);
+  if (!scopes) {
+    return refuseAuthorization(
+      context,
+      reply,
+      pending,
+      'unauthorized_client',
+      'the client is no longer registered',
+    );
+  }
   const csrf = issueCsrfToken(request, reply, context.deps.isHttps);
-  const scopes = selectGrantedScopes(pending.scopes, user.roles, context.deps.grantScopes);
   const view = {
     clientName: pending.clientName,
     scopes,

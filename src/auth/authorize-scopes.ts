@@ -1,6 +1,7 @@
+import { intersectScopes } from './scope-intersect.ts';
+
 /**
- * Scopes that ask for context or tokens rather than access to resources; the role policy
- * decides only resource scopes.
+ * Scopes that ask for context or tokens rather than access to resources.
  * https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html
  */
 const contextScopes = new Set([
@@ -14,16 +15,17 @@ const contextScopes = new Set([
   'online_access',
 ]);
 
-/** Granted = the context scopes asked for, plus requested resource scopes ∩ role allowance. */
+/**
+ * Granted = requested ∩ what the user's roles allow ∩ what the client is registered for
+ * (HIPAA.md "least privilege"; DESIGN.md "Roles"). Context scopes such as `launch/patient`
+ * pass only when the role file and the client both list them.
+ */
 export function selectGrantedScopes(
   requested: readonly string[],
-  roles: string[],
-  grantScopes: (requested: string[], roles: string[]) => string[],
+  roleAllowance: readonly string[],
+  clientAllowance: readonly string[],
 ): string[] {
-  const context = requested.filter((scope) => contextScopes.has(scope));
-  const resource = requested.filter((scope) => !contextScopes.has(scope));
-  const granted = resource.length > 0 ? grantScopes(resource, roles) : [];
-  return [...context, ...granted];
+  return intersectScopes(intersectScopes(requested, roleAllowance), clientAllowance);
 }
 
 /** True when the grant carries any resource access at all. */

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from 'mongodb';
 import type { KeyRing } from '../crypto/key-ring.ts';
-import type { AuthorizeClient } from './authorize-request.ts';
 import type { LockoutPolicy, LoginLockout } from './lockout.ts';
 import type { RecordSecurityEvent, SecurityEvent } from './login-events.ts';
 import { buildPageCsp, renderPage } from './pages/page-layout.ts';
@@ -16,9 +15,8 @@ export interface LoginDeps {
   fhirBaseUrl: string;
   /** True when browsers reach Ward over HTTPS (cookies become `Secure` and `__Host-`). */
   isHttps: boolean;
-  findClient(clientId: string): Promise<AuthorizeClient | undefined>;
-  /** Requested ∩ allowed for these roles (S1's `intersectScopes(requested, allowedScopesFor(roles))`). */
-  grantScopes(requested: string[], roles: string[]): string[];
+  /** What a set of roles allows: S1's `allowedScopesFor` bound to the role file. */
+  allowedScopesFor(roles: readonly string[]): string[];
   /** Whether a Patient with this id exists (for the patient picker). */
   patientExists(patientId: string): Promise<boolean>;
   recordSecurityEvent: RecordSecurityEvent;
