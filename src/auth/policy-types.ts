@@ -18,7 +18,7 @@ export type Interaction = (typeof interactions)[number];
 export interface AccessRequest {
   interaction: Interaction;
   resourceType: string;
-  /** Instance-level interactions: the logical id (makes `history` instance history, needing `r`). */
+  /** Logical id for instance-level interactions; with it, `history` is instance history (`r`). */
   id?: string;
   /** The stored version for reads; the new body for create, update and patch. */
   resource?: Resource;

@@ -8,7 +8,7 @@ import { formatScopeFilter, parseScopeFilter, type ScopeFilter } from './scope-f
  */
 
 export const scopeContexts = ['patient', 'user', 'system'] as const;
-/** `patient/`: the launch patient's compartment; `user/`: what the user may see; `system/`: a backend. */
+/** `patient/`: the launch patient's compartment; `user/`: the user's access; `system/`: a backend. */
 export type ScopeContext = (typeof scopeContexts)[number];
 
 /** The v2 permission letters, in the only order the spec allows. */
