@@ -1,4 +1,4 @@
-import type { Db } from 'mongodb';
+import { MongoServerError, type Db } from 'mongodb';
 
 /** Collections of the authorization server that hold short-lived records. */
 export const oauthCollections = {
@@ -14,19 +14,35 @@ export const oauthCollections = {
   grantRevocations: 'grant_revocations',
 } as const;
 
+/** Every collection whose records carry `expireAt`, their last useful instant. */
+const expiringCollections = Object.values(oauthCollections);
+
+const notImplementedCode = 238;
+
 /**
- * Creates the indexes the authorization server relies on: TTL indexes so expired records go
- * away by themselves (`expireAt` is always the record's last useful instant), and the family
- * index used to end a grant family.
+ * Creates the indexes the authorization server relies on and reports whether the engine
+ * removes expired records by itself. MongoDB does, through TTL indexes; FerretDB 1.x has none,
+ * so there {@link purgeExpiredOAuthRecords} must run now and then. Correctness never depends on
+ * removal: every reader checks expiry itself; removal only keeps the collections small.
  */
-export async function ensureOAuthIndexes(db: Db): Promise<void> {
-  const ttl = { expireAfterSeconds: 0 };
-  await Promise.all([
-    db.collection(oauthCollections.jtiSeen).createIndex({ expireAt: 1 }, ttl),
-    db.collection(oauthCollections.revokedTokens).createIndex({ expireAt: 1 }, ttl),
-    db.collection(oauthCollections.grants).createIndex({ expireAt: 1 }, ttl),
-    db.collection(oauthCollections.grants).createIndex({ familyId: 1 }),
-    db.collection(oauthCollections.grantUses).createIndex({ expireAt: 1 }, ttl),
-    db.collection(oauthCollections.grantRevocations).createIndex({ expireAt: 1 }, ttl),
-  ]);
+export async function ensureOAuthIndexes(db: Db): Promise<{ hasTtl: boolean }> {
+  await db.collection(oauthCollections.grants).createIndex({ familyId: 1 });
+  let hasTtl = true;
+  for (const name of expiringCollections) {
+    try {
+      await db.collection(name).createIndex({ expireAt: 1 }, { expireAfterSeconds: 0 });
+    } catch (error) {
+      if (!(error instanceof MongoServerError && error.code === notImplementedCode)) throw error;
+      hasTtl = false;
+      await db.collection(name).createIndex({ expireAt: 1 });
+    }
+  }
+  return { hasTtl };
+}
+
+/** Deletes records whose `expireAt` has passed (the engines without TTL indexes). */
+export async function purgeExpiredOAuthRecords(db: Db, now: Date): Promise<void> {
+  for (const name of expiringCollections) {
+    await db.collection(name).deleteMany({ expireAt: { $lt: now } });
+  }
 }

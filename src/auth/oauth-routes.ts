@@ -26,6 +26,12 @@ export async function registerOAuthRoutes(
 ): Promise<void> {
   await app.register(async (scope) => {
     await scope.register(formbody);
+    scope.addHook('onResponse', async (request) => {
+      // Hygiene only (see purgeExpiredOAuthRecords); a failure must not touch the response.
+      await server.purgeIfDue().catch((error: unknown) => {
+        request.log.warn({ err: error }, 'purging expired oauth records failed');
+      });
+    });
 
     scope.post('/auth/token', async (request, reply) =>
       answer(server, reply, () => exchangeToken(server, readCredentials(request))),

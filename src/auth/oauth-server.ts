@@ -3,7 +3,7 @@ import type { KeyRing } from '../crypto/key-ring.ts';
 import type { AssertionDeps } from './clients-assertion.ts';
 import type { ExternalIssuer } from './external-idp.ts';
 import { RemoteJwksCache } from './jwks-remote.ts';
-import { ensureOAuthIndexes } from './oauth-indexes.ts';
+import { ensureOAuthIndexes, purgeExpiredOAuthRecords } from './oauth-indexes.ts';
 import { describeEndpoints, type OAuthSettings } from './oauth-settings.ts';
 import { SigningKeys } from './signing-keys.ts';
 import { RefreshGrants } from './token-grants.ts';
@@ -57,8 +57,13 @@ export interface AuthorizationServer {
   allowedScopesFor: (roles: readonly string[]) => string[];
   scopesSupported: readonly string[];
   recordTokenEvent: (event: TokenEvent) => Promise<void>;
+  /** Removes expired records where the engine has no TTL indexes; rate-limited, cheap to call. */
+  purgeIfDue: () => Promise<void>;
   now: () => Date;
 }
+
+/** Where TTL indexes are missing, purge expired OAuth records at most this often. */
+const purgeIntervalMs = 10 * 60_000;
 
 /**
  * Opens the authorization server: indexes, signing keys (created on first start), issuer,
@@ -70,7 +75,7 @@ export async function openAuthorizationServer(
   const { db, keyRing, settings } = deps;
   const now = deps.now ?? (() => new Date());
   const jwks = deps.jwks ?? new RemoteJwksCache();
-  await ensureOAuthIndexes(db);
+  const { hasTtl } = await ensureOAuthIndexes(db);
 
   const signingKeys = await SigningKeys.open(db, keyRing, {
     now,
@@ -106,6 +111,7 @@ export async function openAuthorizationServer(
     allowedScopesFor: deps.allowedScopesFor,
     scopesSupported: deps.scopesSupported ?? [],
     recordTokenEvent: deps.recordTokenEvent ?? (async () => undefined),
+    purgeIfDue: hasTtl ? async () => undefined : createPurger(db, now),
     now,
   };
 }
@@ -123,6 +129,16 @@ export async function rotateSigningKey(
     retirementGraceMs: retirementGraceMs(settings),
   });
   return keys.rotate();
+}
+
+function createPurger(db: Db, now: () => Date): () => Promise<void> {
+  let lastPurgeMs = -Infinity;
+  return async () => {
+    const nowMs = now().getTime();
+    if (nowMs - lastPurgeMs < purgeIntervalMs) return;
+    lastPurgeMs = nowMs;
+    await purgeExpiredOAuthRecords(db, new Date(nowMs));
+  };
 }
 
 /** A retired key stays published as long as a token it signed can still be valid. */
