@@ -20,7 +20,11 @@ export interface AccessRequest {
   resourceType: string;
   /** Logical id for instance-level interactions; with it, `history` is instance history (`r`). */
   id?: string;
-  /** The stored version for reads; the new body for create, update and patch. */
+  /**
+   * The stored version for reads; the new body for create, update and patch. A read decided
+   * without it is only a pre-check: decide again with the stored version, or check it against the
+   * narrowing, before it leaves (each version, for instance history).
+   */
   resource?: Resource;
   /** The stored version an update, patch or delete replaces. */
   previous?: Resource;
