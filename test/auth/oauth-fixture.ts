@@ -7,6 +7,7 @@ import { registerErrorHandling } from '../../src/http/error-handler.ts';
 import { logSerializers } from '../../src/http/logging.ts';
 import { registerAuthentication } from '../../src/auth/authenticate.ts';
 import type { ExternalIssuer } from '../../src/auth/external-idp.ts';
+import type { RemoteJwksCache } from '../../src/auth/jwks-remote.ts';
 import { registerOAuthRoutes } from '../../src/auth/oauth-routes.ts';
 import {
   openAuthorizationServer,
@@ -44,7 +45,11 @@ export interface OAuthFixture {
  * the hook let through; `/fhir/metadata` stands for the public CapabilityStatement.
  */
 export async function openOAuthFixture(
-  options: { externalIssuers?: ExternalIssuer[]; settings?: Partial<OAuthSettings> } = {},
+  options: {
+    externalIssuers?: ExternalIssuer[];
+    settings?: Partial<OAuthSettings>;
+    jwks?: RemoteJwksCache;
+  } = {},
 ): Promise<OAuthFixture> {
   const database = await openTestDatabase();
   const keyRing = await KeyRing.open(database.db, randomBytes(32));
@@ -59,6 +64,7 @@ export async function openOAuthFixture(
     allowedScopesFor: (names) => allowedScopesFor(roles, names),
     scopesSupported: ['openid', 'fhirUser', 'launch/patient', 'offline_access'],
     externalIssuers: options.externalIssuers ?? [],
+    ...(options.jwks ? { jwks: options.jwks } : {}),
     recordTokenEvent: async (event) => void events.push(event),
     now: clock.now,
   });
