@@ -1,3 +1,4 @@
+import { createPublicKey, createSecretKey, type JsonWebKey } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -107,7 +108,6 @@ describe('tokens from an external identity provider', () => {
   });
 
   it('refuses an HS256 token keyed with the IdP public key', async () => {
-    const { createPublicKey, createSecretKey } = await import('node:crypto');
     const pem = createPublicKey({
       key: published[0]!.publicJwk as JsonWebKey,
       format: 'jwk',
