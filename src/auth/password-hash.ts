@@ -76,14 +76,14 @@ function parseStoredHash(
   if (name !== scheme || rest.length > 0 || !salt || !hash) return undefined;
 
   const cost = { N: Number(n), r: Number(r), p: Number(p) };
-  // Bounds keep a tampered document from making us allocate gigabytes.
+  // Bounds keep a tampered document from making us allocate more than 256 MiB (128 * N * r).
   const isSane =
     Number.isInteger(Math.log2(cost.N)) &&
     cost.N >= 2 ** 10 &&
-    cost.N <= 2 ** 20 &&
+    cost.N <= 2 ** 17 &&
     Number.isInteger(cost.r) &&
     cost.r >= 1 &&
-    cost.r <= 32 &&
+    cost.r <= 16 &&
     Number.isInteger(cost.p) &&
     cost.p >= 1 &&
     cost.p <= 16;
