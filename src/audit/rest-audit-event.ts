@@ -143,7 +143,8 @@ function buildEntities(input: RestAuditInput): AuditEventEntity[] {
     entities.push({
       type: entityKinds.query.type,
       role: entityKinds.query.role,
-      query: Buffer.from(input.query, 'utf8').toString('base64'),
+      // FHIR forbids empty strings: a search without parameters has a query entity, no query.
+      ...(input.query ? { query: Buffer.from(input.query, 'utf8').toString('base64') } : {}),
       ...(resource?.type ? { detail: [{ type: 'resourceType', valueString: resource.type }] } : {}),
     });
   }
