@@ -69,6 +69,7 @@ export function toHistoryEntry(doc: AuditDocument): AuditHistoryDocument {
     lastUpdated: doc.lastUpdated,
     deleted: false,
     method: 'POST',
+    compartments: doc.compartments,
     body: doc.body,
   };
 }

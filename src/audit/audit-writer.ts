@@ -65,8 +65,9 @@ interface ChainHead {
  * atomic claim of the position. After a failed batch the writer starts a fresh chain under a new
  * id rather than guess which of the batch's documents reached the database.
  *
- * Nothing here updates or deletes a stored audit document; retention is open-ended (see
- * audit-options.ts).
+ * Nothing here updates or deletes a stored audit document, and no TTL index covers one: the
+ * trail is kept for good, which meets HIPAA's six-year minimum (§164.316(b)(2)). A purge of
+ * events older than a configured retention is an operator task that does not exist yet.
  */
 export class AuditWriter {
   readonly #resources: Collection<AuditDocument>;
@@ -208,7 +209,7 @@ export class AuditWriter {
       const lastUpdated = this.#options.now();
       const meta = { ...event.meta, versionId: '1', lastUpdated: lastUpdated.toISOString() };
       const resource: AuditEvent = { ...event, id, meta };
-      const { search, compartments } = indexer(resource);
+      const { search, compartments, sort } = indexer(resource);
       const plaintext = Buffer.from(JSON.stringify(resource), 'utf8');
       const doc: AuditDocument = {
         _id: auditDocumentKey(id),
@@ -219,6 +220,7 @@ export class AuditWriter {
         deleted: false,
         compartments,
         search,
+        ...(sort ? { sort } : {}),
         body: cipher.encrypt(plaintext, bodyAad('AuditEvent', id, 1)),
         chain: { writer, seq, prevHash, hash: '' },
       };

@@ -61,8 +61,9 @@ const severityOf: Record<BreachRule, Severity> = {
  * user and window: the finding is inserted under an id naming rule, user and window, and only
  * the process whose insert succeeds reports it.
  *
- * Counts have no upper time bound: of several observations checked at once, whichever counts
- * last must see all of them, even when it carries the earliest timestamp.
+ * A count also takes in signals stamped up to `skewMs` after the observation: of several
+ * observations checked at once, the one counting last must see all of them even when it carries
+ * the earliest timestamp, or other processes' clocks run slightly ahead.
  *
  * Addresses are kept as keyed blind indexes, never in clear: an IP address is an identifier.
  */
@@ -125,7 +126,7 @@ export class BreachDetector {
     const count = await this.#signals.countDocuments({
       user: o.userId,
       kind: 'failed-login',
-      at: { $gt: new Date(o.at.getTime() - windowMs) },
+      at: windowEndingAt(o.at, windowMs),
     });
     if (count <= threshold) return undefined;
     const id = `${breachRules.failedLogins}/${o.userId}/${bucketOf(o.at, windowMs)}`;
@@ -149,7 +150,7 @@ export class BreachDetector {
           $match: {
             user: o.userId,
             kind: 'records',
-            at: { $gt: new Date(o.at.getTime() - windowMs) },
+            at: windowEndingAt(o.at, windowMs),
           },
         },
         { $group: { _id: null, n: { $sum: '$n' } } },
@@ -215,6 +216,13 @@ export class BreachDetector {
     }
     return { id, rule, severity, userId: o.userId, description, detectedAt: o.at, ...counts };
   }
+}
+
+/** Tolerance for clocks of other processes and for observations checked out of order. */
+const skewMs = 60_000;
+
+function windowEndingAt(at: Date, windowMs: number) {
+  return { $gt: new Date(at.getTime() - windowMs), $lte: new Date(at.getTime() + skewMs) };
 }
 
 function bucketOf(at: Date, windowMs: number): number {

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { KeyRing } from '../../src/crypto/key-ring.ts';
-import { extractCompartments } from '../../src/search/compartment.ts';
-import { extractIndex } from '../../src/search/extract.ts';
+import { createResourceIndexer } from '../../src/search/resource-indexer.ts';
 import type { ResourceIndexer } from '../../src/store/resource-store.ts';
 import { deriveAuditKeys, type AuditKeys } from '../../src/audit/audit-keys.ts';
 import { AuditWriter, type AuditWriterOptions } from '../../src/audit/audit-writer.ts';
@@ -24,10 +23,7 @@ export async function openAuditFixture(db: Db): Promise<AuditFixture> {
   const masterKey = randomBytes(32);
   const keyRing = await KeyRing.open(db, masterKey);
   const keys = deriveAuditKeys(masterKey);
-  const indexer: ResourceIndexer = (resource) => ({
-    search: extractIndex(resource, keyRing.blindIndex),
-    compartments: extractCompartments(resource),
-  });
+  const indexer: ResourceIndexer = createResourceIndexer(keyRing.blindIndex);
   const logs: AuditFixture['logs'] = [];
   const log = {
     warn: (fields: Record<string, unknown>, message: string) =>

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Collection, Db } from 'mongodb';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { ResourceStore } from '../../src/store/resource-store.ts';
@@ -71,7 +71,7 @@ describe('AuditWriter', () => {
     expect(resource).toMatchObject({ resourceType: 'AuditEvent', id, meta: { versionId: '1' } });
     const vread = await store.vread('AuditEvent', id, 1);
     expect(vread.resource).toEqual(resource);
-    const history = await store.readHistory({ type: 'AuditEvent', count: 10 });
+    const history = await store.readHistory({ types: ['AuditEvent'], count: 10 });
     expect(history.versions.map((v) => v.id)).toEqual([id]);
 
     const doc = await db.collection('resources').findOne({ _id: `AuditEvent/${id}` as never });
@@ -124,5 +124,23 @@ describe('AuditWriter', () => {
       .toArray();
     expect(checkpoints.map((c) => c.seq)).toEqual([3, 6, 7]);
     expect(checkpoints[0]!.signature).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
+  });
+});
+
+describe('AuditWriter checkpoints on a timer', () => {
+  it('seals events that arrived since the last checkpoint without waiting for N events', async () => {
+    const writer = fixture.newWriter({ checkpointEvery: 1000, checkpointIntervalMs: 20 });
+    await writer.record(sampleReadEvent(1));
+    await writer.record(sampleReadEvent(2));
+
+    const checkpoints = db.collection('audit_checkpoints');
+    await vi.waitFor(async () => expect(await checkpoints.countDocuments({ seq: 2 })).toBe(1), {
+      timeout: 5000,
+    });
+    expect((await verifyAuditTrail(db, fixture.keys)).writers[0]?.checkpointSeq).toBe(2);
+    const before = await checkpoints.countDocuments({});
+    await writer.close();
+    // Nothing new since the timer's checkpoint: close adds none.
+    expect(await checkpoints.countDocuments({})).toBe(before);
   });
 });
