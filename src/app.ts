@@ -3,11 +3,14 @@ import type { ServerOptions } from 'node:https';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Db } from 'mongodb';
+import { registerAuthorization } from './auth/authorization.ts';
+import type { Authorization } from './auth/authorization.ts';
 import type { Config } from './config/config.ts';
 import type { KeyRing } from './crypto/key-ring.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import { logRedactPaths, logSerializers } from './http/logging.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
+import { AccessGuard } from './rest/access.ts';
 import { registerFhirRoutes } from './rest/fhir-routes.ts';
 import { searchIndexes } from './search/compile.ts';
 import { supportsElemMatch } from './search/compile-unwind.ts';
@@ -47,13 +50,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('wardBaseUrl', config.baseUrl);
 
   registerErrorHandling(app);
-  registerSecurityHeaders(app, { isHttps: Boolean(deps.https) || config.behindTlsProxy });
+  const isHttps = Boolean(deps.https) || config.behindTlsProxy;
+  registerSecurityHeaders(app, { isHttps });
   registerRequestLog(app);
   registerHealthRoutes(app, db);
 
   const indexer = createResourceIndexer(keyRing.blindIndex, config.baseUrl);
   const store = new ResourceStore(db, keyRing, indexer, deps.now);
   await store.createIndexes(searchIndexes);
+  const authorization = await registerAuthorization({
+    app,
+    config,
+    db,
+    keyRing,
+    isHttps,
+    patientExists: async (id) => store.exists('Patient', id),
+    now: deps.now,
+  });
+  app.decorate('wardAuthorization', authorization);
   const search = new SearchService(db, store, {
     hasElemMatch: await supportsElemMatch(db),
     pageKey: deps.pageKey,
@@ -65,6 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       registerFhirRoutes(fhir, {
         store,
         search,
+        guard: new AccessGuard(authorization.policy),
         config,
         pageKey: deps.pageKey,
         software,
@@ -110,4 +125,11 @@ function registerHealthRoutes(app: FastifyInstance, db: Db): void {
       return reply.code(503).send({ status: 'unavailable' });
     }
   });
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The authorization server and access policy, for operator tasks and tests. */
+    wardAuthorization: Authorization;
+  }
 }

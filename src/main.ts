@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { buildApp } from './app.ts';
+import { bootstrapIfEmpty } from './auth/bootstrap.ts';
 import { loadConfig } from './config/config.ts';
 import type { Config } from './config/config.ts';
 import { checkBindPolicy } from './http/bind-policy.ts';
@@ -14,8 +15,8 @@ import { openWard } from './open-ward.ts';
 async function main(): Promise<void> {
   const config = readConfigOrExit();
   const log = pino({ level: config.logLevel });
-  // Until SMART authorization lands there is no authentication: loopback only.
-  checkBindPolicy(config, { hasAuthentication: false });
+  // Every /fhir request needs a bearer token; off loopback, TLS (or a declared proxy) is required.
+  checkBindPolicy(config, { hasAuthentication: true });
 
   const ward = await openWard(config, log);
   try {
@@ -23,6 +24,9 @@ async function main(): Promise<void> {
     const { db, keyRing, pageKey } = ward;
     const app = await buildApp({ config, db, keyRing, pageKey, https });
     await app.ready();
+    const credentialsFile = await bootstrapIfEmpty(db, keyRing, config.dataDir);
+    // Only the file's existence is logged: it holds the first admin's password and MFA secret.
+    if (credentialsFile) log.warn({ file: credentialsFile }, 'first start: initial credentials written');
     await app.listen({ port: config.port, host: config.host });
     registerShutdown(async () => {
       await app.close();

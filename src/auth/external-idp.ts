@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { jwtVerify, type JWTPayload } from 'jose';
 import type { AuthContext } from './auth-context.ts';
@@ -77,23 +76,6 @@ export function parseExternalIssuers(input: unknown): ExternalIssuer[] {
     throw new Error(`invalid external issuers: ${[...new Set(paths)].join(', ')}`);
   }
   return copy as ExternalIssuer[]; // narrowed by the schema just above
-}
-
-/**
- * External issuers from `EXTERNAL_IDPS` (JSON) or `EXTERNAL_IDPS_FILE` (a JSON file path); none
- * when neither is set.
- */
-export function readExternalIssuers(env: NodeJS.ProcessEnv): ExternalIssuer[] {
-  const text = env.EXTERNAL_IDPS_FILE
-    ? readFileSync(env.EXTERNAL_IDPS_FILE, 'utf8')
-    : env.EXTERNAL_IDPS;
-  if (!text) return [];
-  try {
-    return parseExternalIssuers(JSON.parse(text));
-  } catch (error) {
-    if (error instanceof SyntaxError) throw new Error('invalid external issuers: not JSON');
-    throw error;
-  }
 }
 
 export interface ExternalVerifyDeps {

@@ -24,6 +24,13 @@ export interface Config {
   historyMaxCount: number;
   searchDefaultCount: number;
   searchMaxCount: number;
+  /** External identity providers whose tokens Ward accepts: JSON text, or a file holding it. */
+  externalIdps?: string;
+  externalIdpsFile?: string;
+  /** The role → scope configuration; default config/roles.v1.json. */
+  rolesFile?: string;
+  /** End a user's other sessions when they log in. */
+  singleSession: boolean;
 }
 
 const envSchema = {
@@ -49,6 +56,10 @@ const envSchema = {
     HISTORY_MAX_COUNT: { type: 'integer', minimum: 1, maximum: 1000, default: 500 },
     SEARCH_DEFAULT_COUNT: { type: 'integer', minimum: 1, maximum: 1000, default: 20 },
     SEARCH_MAX_COUNT: { type: 'integer', minimum: 1, maximum: 1000, default: 500 },
+    EXTERNAL_IDPS: { type: 'string', minLength: 2 },
+    EXTERNAL_IDPS_FILE: { type: 'string', minLength: 1 },
+    ROLES_FILE: { type: 'string', minLength: 1 },
+    SINGLE_SESSION: { type: 'boolean', default: false },
   },
   dependencies: { TLS_CERT: ['TLS_KEY'], TLS_KEY: ['TLS_CERT'] },
 } as const;
@@ -99,5 +110,9 @@ function toConfig(input: Record<string, unknown>): Config {
     historyMaxCount: num('HISTORY_MAX_COUNT'),
     searchDefaultCount: num('SEARCH_DEFAULT_COUNT'),
     searchMaxCount: num('SEARCH_MAX_COUNT'),
+    externalIdps: str('EXTERNAL_IDPS'),
+    externalIdpsFile: str('EXTERNAL_IDPS_FILE'),
+    rolesFile: str('ROLES_FILE'),
+    singleSession: input.SINGLE_SESSION as boolean,
   };
 }

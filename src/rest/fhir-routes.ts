@@ -1,8 +1,6 @@
 import type { FastifyInstance, HTTPMethods, RouteHandlerMethod } from 'fastify';
-import type { Config } from '../config/config.ts';
 import { FhirError } from '../fhir/fhir-error.ts';
-import type { SearchService } from '../search/search-service.ts';
-import type { ResourceStore } from '../store/resource-store.ts';
+import type { RestContext } from './rest-context.ts';
 import { buildCapabilityStatement } from './capabilities.ts';
 import { historyHandler } from './history.ts';
 import { jsonMediaTypes } from './negotiation.ts';
@@ -11,12 +9,7 @@ import { baseUrlOf, sendFhir } from './respond.ts';
 import { compartmentSearchHandler, searchHandler } from './search.ts';
 import { createHandler, deleteHandler, updateHandler } from './write.ts';
 
-export interface FhirRouteDeps {
-  store: ResourceStore;
-  search: SearchService;
-  config: Config;
-  /** HMAC key for paging tokens. */
-  pageKey: Buffer;
+export interface FhirRouteDeps extends RestContext {
   software: { name: string; version: string };
   startedAt: Date;
 }
@@ -27,10 +20,9 @@ const checkedMethods: HTTPMethods[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /** The FHIR REST API under `/fhir` (http://hl7.org/fhir/R4/http.html). */
 export async function registerFhirRoutes(app: FastifyInstance, deps: FhirRouteDeps) {
-  const { store, config, pageKey } = deps;
-  registerJsonBodies(app, config.maxBodyBytes);
+  registerJsonBodies(app, deps.config.maxBodyBytes);
 
-  const history = historyHandler(store, config, pageKey);
+  const history = historyHandler(deps);
   const search = searchHandler(deps);
   const routes: RouteTable = {
     '/': { GET: search },
@@ -39,13 +31,13 @@ export async function registerFhirRoutes(app: FastifyInstance, deps: FhirRouteDe
         sendFhir(request, reply, 200, buildCapabilityStatement({ ...deps, baseUrl: baseUrlOf(request) })),
     },
     '/_history': { GET: history },
-    '/:type': { GET: search, POST: createHandler(store) },
+    '/:type': { GET: search, POST: createHandler(deps) },
     '/:type/_search': { POST: search },
     '/:type/_history': { GET: history },
-    '/:type/:id': { GET: readHandler(store), PUT: updateHandler(store), DELETE: deleteHandler(store) },
+    '/:type/:id': { GET: readHandler(deps), PUT: updateHandler(deps), DELETE: deleteHandler(deps) },
     '/:type/:id/_history': { GET: history },
     '/:type/:id/:compartmentType': { GET: compartmentSearchHandler(deps) },
-    '/:type/:id/_history/:vid': { GET: vreadHandler(store) },
+    '/:type/:id/_history/:vid': { GET: vreadHandler(deps) },
   };
 
   for (const [url, handlers] of Object.entries(routes)) {

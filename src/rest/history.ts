@@ -1,12 +1,16 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BundleLink } from 'fhir/r4';
+import type { AccessNarrowing } from '../auth/policy-types.ts';
 import type { Config } from '../config/config.ts';
 import { historyBundle } from '../fhir/bundle.ts';
 import { FhirError } from '../fhir/fhir-error.ts';
 import { createPageToken, readPageToken } from '../search/paging.ts';
-import type { HistoryQuery, ResourceStore } from '../store/resource-store.ts';
+import { servedResourceTypes } from '../search/definitions.ts';
+import type { HistoryQuery, StoredVersion } from '../store/resource-store.ts';
+import { mask } from './access.ts';
 import { requireInteraction } from './interactions.ts';
 import { baseUrlOf, optionalPathParam, sendFhir } from './respond.ts';
+import type { RestContext } from './rest-context.ts';
 
 
 /** Parameters history accepts (http://hl7.org/fhir/R4/http.html#history); others are a 400. */
@@ -16,14 +20,19 @@ const historyParams = new Set(['_count', '_since', '_page', '_format', '_pretty'
  * history at instance, type or system level: `[type]/[id]/_history`, `[type]/_history`,
  * `_history`; `_count`, `_since` and opaque `_page` tokens for next links.
  */
-export function historyHandler(store: ResourceStore, config: Config, pageKey: Buffer) {
+export function historyHandler(ctx: RestContext) {
+  const { store, config, pageKey } = ctx;
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const type = optionalPathParam(request, 'type');
     const id = optionalPathParam(request, 'id');
     if (type) requireInteraction(type, id ? 'history-instance' : 'history-type');
     const scope = [type ?? '', id ?? ''].join('/');
     const query = readHistoryQuery(request.query, config, pageKey, scope);
-    const page = await store.readHistory({ ...query, type, id });
+    const access = decideHistoryAccess(ctx, request, type, id);
+    const page = await store.readHistory({ ...query, ...access.query, id });
+    const versions = id
+      ? page.versions.map((v) => showInstanceVersion(ctx, request, v))
+      : page.versions.flatMap((v) => showListedVersion(ctx, request, v, access.narrowedTypes));
 
     const base = baseUrlOf(request);
     const path = [base, type, id, '_history'].filter(Boolean).join('/');
@@ -41,8 +50,70 @@ export function historyHandler(store: ResourceStore, config: Config, pageKey: Bu
       );
       links.push({ relation: 'next', url: withQuery(path, { ...keep, _page: token }) });
     }
-    return sendFhir(request, reply, 200, historyBundle(base, page.versions, links, page.total));
+    return sendFhir(request, reply, 200, historyBundle(base, versions, links, page.total));
   };
+}
+
+/**
+ * Which types and compartment a history may list. Instance history needs read on the type;
+ * type and system history list only the types the grant covers, pinned to the launch
+ * patient's compartment under `patient/` scopes.
+ */
+function decideHistoryAccess(
+  ctx: RestContext,
+  request: FastifyRequest,
+  type: string | undefined,
+  id: string | undefined,
+) {
+  const candidates = type ? [type] : [...servedResourceTypes];
+  const allowed: Array<{ type: string; narrowing: AccessNarrowing }> = [];
+  for (const candidate of candidates) {
+    try {
+      const access = { interaction: 'history' as const, resourceType: candidate, id };
+      allowed.push({ type: candidate, narrowing: ctx.guard.checkType(request, access) });
+    } catch (err) {
+      if (!(err instanceof FhirError) || type) throw err;
+    }
+  }
+  if (allowed.length === 0) {
+    throw new FhirError('forbidden', 'the granted scopes do not permit this interaction');
+  }
+  const compartments = new Set(allowed.map((a) => a.narrowing.compartment));
+  if (compartments.size > 1) {
+    throw new FhirError('forbidden', 'history across these types needs a history per type');
+  }
+  const [compartment] = compartments;
+  const narrowedTypes = new Set(
+    allowed.filter((a) => a.narrowing.compartment || a.narrowing.filters.length).map((a) => a.type),
+  );
+  return { query: { types: allowed.map((a) => a.type), compartment }, narrowedTypes };
+}
+
+/** Instance history: one version the caller may not see hides the whole resource (404). */
+function showInstanceVersion(ctx: RestContext, request: FastifyRequest, version: StoredVersion) {
+  if (!version.resource) return version;
+  const narrowing = ctx.guard.checkVisible(request, {
+    interaction: 'read',
+    resourceType: version.type,
+    id: version.id,
+    resource: version.resource,
+  });
+  return { ...version, resource: mask(version.resource, narrowing) };
+}
+
+/**
+ * Type and system history: versions outside the grant are left out; deletions (no body to
+ * check) are listed only for types the grant does not narrow.
+ */
+function showListedVersion(
+  ctx: RestContext,
+  request: FastifyRequest,
+  version: StoredVersion,
+  narrowedTypes: ReadonlySet<string>,
+): StoredVersion[] {
+  if (!version.resource) return narrowedTypes.has(version.type) ? [] : [version];
+  if (!ctx.guard.isVisible(request, version.resource)) return [];
+  return [{ ...version, resource: ctx.guard.shape(request, version.resource) }];
 }
 
 function readHistoryQuery(
@@ -50,7 +121,7 @@ function readHistoryQuery(
   config: Config,
   pageKey: Buffer,
   scope: string,
-): Omit<HistoryQuery, 'type' | 'id'> {
+): Omit<HistoryQuery, 'types' | 'id'> {
   const query = raw as Record<string, string | string[] | undefined>;
   for (const name of Object.keys(query)) {
     if (!historyParams.has(name)) {

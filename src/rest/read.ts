@@ -1,26 +1,48 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FhirError } from '../fhir/fhir-error.ts';
-import type { ResourceStore } from '../store/resource-store.ts';
+import type { StoredVersion } from '../store/resource-store.ts';
+import { mask } from './access.ts';
 import { requireInteraction } from './interactions.ts';
 import { pathParam, sendVersion } from './respond.ts';
-
+import type { RestContext } from './rest-context.ts';
 
 /** read: `GET [base]/[type]/[id]` (http://hl7.org/fhir/R4/http.html#read). */
-export function readHandler(store: ResourceStore) {
+export function readHandler(ctx: RestContext) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const type = requireInteraction(pathParam(request, 'type'), 'read');
-    const version = await store.read(type, pathParam(request, 'id'));
-    return sendVersion(request, reply, version);
+    const id = pathParam(request, 'id');
+    ctx.guard.checkType(request, { interaction: 'read', resourceType: type, id });
+    const version = await ctx.store.read(type, id);
+    return sendVisible(ctx, request, reply, version, 'read');
   };
 }
 
 /** vread: `GET [base]/[type]/[id]/_history/[vid]`. */
-export function vreadHandler(store: ResourceStore) {
+export function vreadHandler(ctx: RestContext) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const type = requireInteraction(pathParam(request, 'type'), 'vread');
-    const version = await store.vread(type, pathParam(request, 'id'), parseVersionId(pathParam(request, 'vid')));
-    return sendVersion(request, reply, version);
+    const id = pathParam(request, 'id');
+    ctx.guard.checkType(request, { interaction: 'vread', resourceType: type, id });
+    const version = await ctx.store.vread(type, id, parseVersionId(pathParam(request, 'vid')));
+    return sendVisible(ctx, request, reply, version, 'vread');
   };
+}
+
+function sendVisible(
+  ctx: RestContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  version: StoredVersion,
+  interaction: 'read' | 'vread',
+) {
+  const resource = version.resource!;
+  const narrowing = ctx.guard.checkVisible(request, {
+    interaction,
+    resourceType: version.type,
+    id: version.id,
+    resource,
+  });
+  return sendVersion(request, reply, { ...version, resource: mask(resource, narrowing) });
 }
 
 function parseVersionId(vid: string): number {

@@ -1,39 +1,34 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BundleLink, Resource } from 'fhir/r4';
-import type { Config } from '../config/config.ts';
 import { searchsetBundle } from '../fhir/bundle.ts';
 import { FhirError } from '../fhir/fhir-error.ts';
 import { subsetResource } from '../fhir/subset.ts';
 import { parseSearchRequest } from '../search/parse.ts';
-import type { ParsedSearch } from '../search/parse-types.ts';
-import type { SearchNarrowing, SearchService } from '../search/search-service.ts';
+import type { Clause, ParsedSearch } from '../search/parse-types.ts';
+import type { GrantFilters, SearchNarrowing } from '../search/search-service.ts';
 import { requireInteraction, requireServedType } from './interactions.ts';
 import { isStrictHandling } from './prefer.ts';
 import { baseUrlOf, optionalPathParam, pathParam, sendFhir } from './respond.ts';
+import type { RestContext } from './rest-context.ts';
 
 /** Types that belong to the Patient compartment and are served (CompartmentDefinition). */
 const patientCompartmentTypes = new Set(['Observation', 'AuditEvent', 'Patient']);
-
-export interface SearchRouteDeps {
-  search: SearchService;
-  config: Config;
-}
 
 /**
  * search at type level (`GET [type]?…`, `POST [type]/_search`), system level (`GET [base]?_type=…`)
  * and in a patient compartment (`GET Patient/[id]/[type]`). http://hl7.org/fhir/R4/http.html#search
  */
-export function searchHandler(deps: SearchRouteDeps) {
+export function searchHandler(deps: RestContext) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const type = optionalPathParam(request, 'type');
     if (type) requireInteraction(type, 'search-type');
     const parsed = parseRequest(request, deps, type ?? null);
     const path = type ? `/${type}` : '';
-    return answer(request, reply, deps, parsed, path, {});
+    return answer(request, reply, deps, parsed, path, undefined);
   };
 }
 
-export function compartmentSearchHandler(deps: SearchRouteDeps) {
+export function compartmentSearchHandler(deps: RestContext) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const compartmentType = pathParam(request, 'type');
     const id = pathParam(request, 'id');
@@ -47,12 +42,11 @@ export function compartmentSearchHandler(deps: SearchRouteDeps) {
     }
     requireInteraction(type, 'search-type');
     const parsed = parseRequest(request, deps, type);
-    const narrowing = { compartment: `Patient/${id}` };
-    return answer(request, reply, deps, parsed, `/Patient/${id}/${type}`, narrowing);
+    return answer(request, reply, deps, parsed, `/Patient/${id}/${type}`, `Patient/${id}`);
   };
 }
 
-function parseRequest(request: FastifyRequest, deps: SearchRouteDeps, type: string | null) {
+function parseRequest(request: FastifyRequest, deps: RestContext, type: string | null) {
   return parseSearchRequest(type, searchPairs(request), {
     strict: isStrictHandling(request),
     defaultCount: deps.config.searchDefaultCount,
@@ -64,23 +58,57 @@ function parseRequest(request: FastifyRequest, deps: SearchRouteDeps, type: stri
 async function answer(
   request: FastifyRequest,
   reply: FastifyReply,
-  deps: SearchRouteDeps,
+  deps: RestContext,
   parsed: ParsedSearch,
   path: string,
-  narrowing: SearchNarrowing,
+  urlCompartment: string | undefined,
 ) {
+  const narrowing = decideSearchAccess(deps, request, parsed, urlCompartment);
   const result = await deps.search.search(parsed, narrowing);
   const base = baseUrlOf(request);
-  const shape = (r: Resource) => subsetResource(r, parsed);
+  const shape = (r: Resource) => subsetResource(deps.guard.shape(request, r), parsed);
   const links = pageLinks(`${base}${path}`, parsed, result);
+  // Included resources may be of types or patients the grant does not cover: leave those out.
+  const includes = result.includes
+    .map((v) => v.resource!)
+    .filter((r) => deps.guard.isVisible(request, r));
   const bundle = searchsetBundle(
     base,
     result.matches.map((v) => shape(v.resource!)),
-    result.includes.map((v) => shape(v.resource!)),
+    includes.map(shape),
     links,
     result.total,
   );
   return sendFhir(request, reply, 200, bundle);
+}
+
+/**
+ * The narrowing a search runs under: every searched type and every type a chain or `_has`
+ * reaches must be searchable under the grant (or the query could probe data the caller may not
+ * see); `patient/` grants pin all of them to the launch patient's compartment.
+ */
+function decideSearchAccess(
+  ctx: RestContext,
+  request: FastifyRequest,
+  parsed: ParsedSearch,
+  urlCompartment: string | undefined,
+): SearchNarrowing {
+  const compartments = new Set<string>(urlCompartment ? [urlCompartment] : []);
+  const filters = new Map<string, GrantFilters>();
+  for (const type of new Set([...parsed.resourceTypes, ...chainedTypes(parsed.clauses)])) {
+    const narrowing = ctx.guard.checkType(request, { interaction: 'search', resourceType: type });
+    if (narrowing.compartment) compartments.add(narrowing.compartment);
+    if (narrowing.filters.length) filters.set(type, narrowing.filters);
+  }
+  return { compartments: [...compartments], filters };
+}
+
+function chainedTypes(clauses: readonly Clause[]): string[] {
+  return clauses.flatMap((clause) => {
+    if (clause.kind === 'param') return [];
+    const inner = clause.kind === 'chain' ? clause.targetType : clause.sourceType;
+    return [inner, ...chainedTypes([clause.next])];
+  });
 }
 
 /** Links show what was applied (lenient mode drops unknown parameters), plus the page token. */

@@ -1,26 +1,28 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Resource } from 'fhir/r4';
 import { FhirError } from '../fhir/fhir-error.ts';
-import type { ResourceStore } from '../store/resource-store.ts';
 import { isValidFhirId } from '../validation/validate-resource.ts';
+import { mask } from './access.ts';
 import { requireInteraction } from './interactions.ts';
 import { readIfMatch, readResourceBody } from './request-body.ts';
 import { pathParam, sendFhir, sendWriteResult, setVersionHeaders } from './respond.ts';
-
+import type { RestContext } from './rest-context.ts';
 
 /** create: `POST [base]/[type]`; the server assigns the id (http://hl7.org/fhir/R4/http.html#create). */
-export function createHandler(store: ResourceStore) {
+export function createHandler(ctx: RestContext) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const type = requireInteraction(pathParam(request, 'type'), 'create');
     const resource = readResourceBody(request, type);
     // "If an id is provided, the server SHALL ignore it." (R4 http.html#create)
     delete resource.id;
-    const { version } = await store.create(resource);
-    return sendWriteResult(request, reply, version, 201);
+    const narrowing = ctx.guard.checkWrite(request, { interaction: 'create', resourceType: type, resource });
+    const { version } = await ctx.store.create(resource);
+    return sendWriteResult(request, reply, { ...version, resource: mask(version.resource!, narrowing) }, 201);
   };
 }
 
 /** update: `PUT [base]/[type]/[id]`, also creating under the client's id (update-as-create). */
-export function updateHandler(store: ResourceStore) {
+export function updateHandler(ctx: RestContext) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const type = requireInteraction(pathParam(request, 'type'), 'update');
     const id = pathParam(request, 'id');
@@ -32,17 +34,40 @@ export function updateHandler(store: ResourceStore) {
         issues: [{ diagnostics: 'the resource id must match the id in the URL', expression: `${type}.id` }],
       });
     }
-    const { version, created } = await store.update({ ...resource, id }, ifMatch);
-    return sendWriteResult(request, reply, version, created ? 201 : 200);
+    const previous = await readCurrent(ctx, type, id);
+    const narrowing = ctx.guard.checkWrite(request, {
+      interaction: 'update',
+      resourceType: type,
+      id,
+      resource,
+      previous,
+    });
+    const { version, created } = await ctx.store.update({ ...resource, id }, ifMatch);
+    const shown = { ...version, resource: mask(version.resource!, narrowing) };
+    return sendWriteResult(request, reply, shown, created ? 201 : 200);
   };
 }
 
 /** delete: `DELETE [base]/[type]/[id]`, logical; later reads answer 410 Gone. */
-export function deleteHandler(store: ResourceStore) {
+export function deleteHandler(ctx: RestContext) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const type = requireInteraction(pathParam(request, 'type'), 'delete');
-    const version = await store.delete(type, pathParam(request, 'id'), readIfMatch(request));
+    const id = pathParam(request, 'id');
+    const previous = await readCurrent(ctx, type, id);
+    // With nothing to delete, the policy decides on the type alone (and answers 403 or 404 alike).
+    ctx.guard.checkWrite(request, { interaction: 'delete', resourceType: type, id, previous });
+    const version = await ctx.store.delete(type, id, readIfMatch(request));
     if (version) setVersionHeaders(reply, version);
     return sendFhir(request, reply, 204, undefined);
   };
+}
+
+/** The current version a write replaces, or undefined when there is none (never, or deleted). */
+async function readCurrent(ctx: RestContext, type: string, id: string): Promise<Resource | undefined> {
+  try {
+    return (await ctx.store.read(type, id)).resource;
+  } catch (err) {
+    if (err instanceof FhirError && (err.kind === 'notFound' || err.kind === 'gone')) return undefined;
+    throw err;
+  }
 }

@@ -10,6 +10,7 @@ import { getSearchParams } from './definitions.ts';
 import type { BlindIndexFn, ReferenceEntry } from './index-entry.ts';
 import { compileSeekFilter, createPageToken, fingerprintSearch, readPageToken } from './paging.ts';
 import type { Clause, IncludeSpec, ParsedSearch } from './parse-types.ts';
+import { parseSearchRequest } from './parse.ts';
 import { compileSort, readSortValues } from './sort.ts';
 
 export interface SearchServiceOptions {
@@ -21,11 +22,19 @@ export interface SearchServiceOptions {
   now?: () => Date;
 }
 
-/** Limits the searched set beyond the query, e.g. to one patient's compartment (SMART). */
+/** Limits the searched set beyond the query: the caller's grant and the URL's compartment. */
 export interface SearchNarrowing {
-  /** `Patient/<id>`: every match and include must belong to this compartment. */
-  compartment?: string;
+  /** `Patient/<id>` each: every match and include must belong to all of these compartments. */
+  compartments?: string[];
+  /**
+   * Per resource type, an OR of AND-lists of search parameters (granular SMART scopes, e.g.
+   * `category=vital-signs`): every match of that type, chained targets included, must satisfy
+   * one of the lists. A type absent from the map is not filtered.
+   */
+  filters?: ReadonlyMap<string, GrantFilters>;
 }
+
+export type GrantFilters = ReadonlyArray<ReadonlyArray<readonly [string, string]>>;
 
 export interface SearchResult {
   matches: StoredVersion[];
@@ -98,12 +107,27 @@ export class SearchService {
       chainResults,
       now: this.options.now?.(),
     });
-    return this.runnable(this.narrow(compiled, narrowing));
+    const filter = await this.runnable(this.narrow(compiled, narrowing));
+    const grantFilters = parsed.resourceTypes.flatMap((t) => narrowing.filters?.get(t) ?? []);
+    if (grantFilters.length === 0) return filter;
+    const alternatives = await Promise.all(
+      grantFilters.map((pairs) => this.toFilter(this.parseGrantFilter(parsed, pairs), {})),
+    );
+    return { $and: [filter, { $or: alternatives }] };
+  }
+
+  /** A grant's filter is parsed strictly: a parameter we cannot apply must not widen access. */
+  private parseGrantFilter(parsed: ParsedSearch, pairs: ReadonlyArray<readonly [string, string]>) {
+    if (parsed.resourceTypes.length !== 1) {
+      throw new FhirError('forbidden', 'a filtered grant allows searching one type at a time');
+    }
+    return parseSearchRequest(parsed.resourceTypes[0]!, pairs, { strict: true });
   }
 
   private narrow(compiled: CompiledSearch, narrowing: SearchNarrowing): CompiledSearch {
-    if (!narrowing.compartment) return compiled;
-    return { ...compiled, base: { ...compiled.base, compartments: narrowing.compartment } };
+    if (!narrowing.compartments?.length) return compiled;
+    const compartments = { $all: narrowing.compartments };
+    return { ...compiled, base: { ...compiled.base, compartments } };
   }
 
   private async runnable(compiled: CompiledSearch): Promise<Filter<Document>> {
@@ -269,6 +293,6 @@ function referencesOf(doc: Pick<CurrentDocument, 'search'>, code: string, types?
 }
 
 function compartmentFilter(narrowing: SearchNarrowing): Document {
-  return narrowing.compartment ? { compartments: narrowing.compartment } : {};
+  return narrowing.compartments?.length ? { compartments: { $all: narrowing.compartments } } : {};
 }
 

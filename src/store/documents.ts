@@ -28,6 +28,8 @@ export interface HistoryDocument {
   lastUpdated: Date;
   deleted: boolean;
   method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Patient compartments of the version, so history can be narrowed to one patient. */
+  compartments?: string[];
   body?: EncryptedBlob;
 }
 

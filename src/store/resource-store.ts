@@ -41,9 +41,12 @@ export interface WriteResult {
 }
 
 export interface HistoryQuery {
-  type?: string;
+  /** Types to list (type level: one; system level: those the caller may see). */
+  types?: string[];
   id?: string;
   since?: Date;
+  /** `Patient/<id>`: only versions in this compartment. */
+  compartment?: string;
   count: number;
   /** Keyset position: return versions strictly older than this one in history order. */
   after?: { lastUpdated: Date; key: string };
@@ -91,6 +94,7 @@ export class ResourceStore {
     await this.history.createIndex({ lastUpdated: -1, _id: -1 });
     await this.history.createIndex({ type: 1, lastUpdated: -1, _id: -1 });
     await this.history.createIndex({ type: 1, id: 1, versionId: -1 });
+    await this.history.createIndex({ compartments: 1, lastUpdated: -1 });
   }
 
   async read(type: string, id: string): Promise<StoredVersion> {
@@ -98,6 +102,15 @@ export class ResourceStore {
     if (!doc) throw new FhirError('notFound', `${type} resource not found`);
     if (doc.deleted) throw new FhirError('gone', `${type} resource was deleted`);
     return this.open(doc);
+  }
+
+  /** Whether a current, not deleted version exists; reads no body. */
+  async exists(type: string, id: string): Promise<boolean> {
+    const doc = await this.resources.findOne(
+      { _id: documentKey(type, id), deleted: false },
+      { projection: { _id: 1 } },
+    );
+    return doc !== null;
   }
 
   async vread(type: string, id: string, versionId: number): Promise<StoredVersion> {
@@ -168,8 +181,9 @@ export class ResourceStore {
   /** History at instance (type and id), type (type) or system (neither) level, newest first. */
   async readHistory(query: HistoryQuery): Promise<HistoryPage> {
     const scope: Filter<HistoryDocument> = {};
-    if (query.type) scope.type = query.type;
+    if (query.types) scope.type = query.types.length === 1 ? query.types[0] : { $in: query.types };
     if (query.id) scope.id = query.id;
+    if (query.compartment) scope.compartments = query.compartment;
     if (query.since) scope.lastUpdated = { $gte: query.since };
 
     const filter: Filter<HistoryDocument> = { ...scope };
@@ -307,6 +321,7 @@ function toHistoryEntry(doc: CurrentDocument, method: HistoryDocument['method'])
     lastUpdated: doc.lastUpdated,
     deleted: doc.deleted,
     method: doc.deleted ? 'DELETE' : method,
+    compartments: doc.compartments,
     ...(doc.body ? { body: doc.body } : {}),
   };
 }

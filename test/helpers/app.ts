@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { Db } from 'mongodb';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
@@ -11,12 +11,18 @@ export interface TestApp {
   app: FastifyInstance;
   db: Db;
   keyRing: KeyRing;
+  /** Mints an access token as Ward's own authorization server would. */
+  token(grant?: TokenGrant): Promise<string>;
   /** Every log line the app wrote, raw JSON text. */
   logLines(): string[];
   close(): Promise<void>;
 }
 
-/** A Ward app on a fresh database with a captured log stream; speak to it with `app.inject`. */
+/**
+ * A Ward app on a fresh database with a captured log stream; speak to it with `app.inject`.
+ * Requests without an Authorization header carry a token of a backend client granted
+ * `system/*.cruds` (pass `authorization: ''` to send none); `token()` mints others.
+ */
 export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const database = await openTestDatabase();
   const lines: string[] = [];
@@ -36,8 +42,19 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     logStream,
   });
   await app.ready();
+  const token = (grant: TokenGrant = {}) => mintToken(app, grant);
+  const defaultToken = await token({ scopes: ['system/*.cruds'] });
+  const inject = app.inject.bind(app);
+  // Only requests that say nothing about credentials get the default token.
+  app.inject = ((options: InjectOptions) => {
+    const headers = { ...(options.headers ?? {}) } as Record<string, string>;
+    if (!('authorization' in headers)) headers.authorization = `Bearer ${defaultToken}`;
+    else if (headers.authorization === '') delete headers.authorization;
+    return inject({ ...options, headers });
+  }) as typeof app.inject;
   return {
     app,
+    token,
     db: database.db,
     keyRing,
     logLines: () => [...lines],
@@ -49,3 +66,23 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
 }
 
 export const fhirJson = { 'content-type': 'application/fhir+json' };
+
+export interface TokenGrant {
+  scopes?: string[];
+  clientId?: string;
+  /** A human user behind the token: id, roles and FHIR reference. */
+  user?: { id: string; roles: string[]; fhirUser?: string };
+  /** Launch patient id (bare, as in the SMART token response). */
+  patient?: string;
+}
+
+async function mintToken(app: FastifyInstance, grant: TokenGrant): Promise<string> {
+  const issued = await app.wardAuthorization.server.issuer.issueAccessToken({
+    subject: grant.user?.id ?? grant.clientId ?? 'test-backend',
+    clientId: grant.clientId ?? 'test-backend',
+    scopes: grant.scopes ?? [],
+    ...(grant.patient ? { patient: grant.patient } : {}),
+    ...(grant.user ? { roles: grant.user.roles, fhirUser: grant.user.fhirUser } : {}),
+  });
+  return issued.accessToken;
+}

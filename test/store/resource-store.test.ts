@@ -47,7 +47,7 @@ describe('ResourceStore', () => {
 
       const { version: third } = await store.update({ resourceType: 'Patient', id: version.id, gender: 'other' } as Patient & { id: string }, 2);
       expect(third.versionId).toBe(3);
-      const history = await store.readHistory({ type: 'Patient', id: version.id, count: 10 });
+      const history = await store.readHistory({ types: ['Patient'], id: version.id, count: 10 });
       expect(history.versions.map((v) => v.versionId)).toEqual([3, 2, 1]);
     });
   });
@@ -58,7 +58,7 @@ describe('ResourceStore', () => {
       Array.from({ length: 10 }, () => store.delete('Patient', version.id, 1)),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    const history = await store.readHistory({ type: 'Patient', id: version.id, count: 10 });
+    const history = await store.readHistory({ types: ['Patient'], id: version.id, count: 10 });
     expect(history.versions.map((v) => v.deleted)).toEqual([true, false]);
   });
 });
