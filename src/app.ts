@@ -57,7 +57,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const indexer = createResourceIndexer(keyRing.blindIndex, config.baseUrl);
   const store = new ResourceStore(db, keyRing, indexer, deps.now);
-  await store.createIndexes(searchIndexes);
+  const hasElemMatch = await supportsElemMatch(db);
+  // The search indexes serve $elemMatch filters; an engine without it (FerretDB 1.x) cannot
+  // use them and would only pay for them on every write.
+  await store.createIndexes(hasElemMatch ? searchIndexes : []);
   const authorization = await registerAuthorization({
     app,
     config,
@@ -69,7 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.decorate('wardAuthorization', authorization);
   const search = new SearchService(db, store, {
-    hasElemMatch: await supportsElemMatch(db),
+    hasElemMatch,
     pageKey: deps.pageKey,
     blind: keyRing.blindIndex,
     now: deps.now,

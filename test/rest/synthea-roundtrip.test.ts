@@ -57,5 +57,5 @@ describe('Synthea round trip', () => {
       const read = (await t.app.inject({ url: `/fhir/${resource.resourceType}/${resource.id}` })).json();
       expect(withoutMeta(read)).toEqual(withoutMeta(resource));
     }
-  });
+  }, 120_000);
 });
