@@ -17,6 +17,7 @@ export class SearchSeeder {
 
   constructor(
     private readonly baseUrl: string,
+    private readonly token: string,
     private readonly concurrency = 8,
   ) {}
 
@@ -52,7 +53,11 @@ export class SearchSeeder {
   private async create(resource: Resource): Promise<Resource> {
     const response = await fetch(`${this.baseUrl}/${resource.resourceType}`, {
       method: 'POST',
-      headers: { 'content-type': fhirJson, accept: fhirJson },
+      headers: {
+        'content-type': fhirJson,
+        accept: fhirJson,
+        authorization: `Bearer ${this.token}`,
+      },
       body: JSON.stringify(resource),
     });
     // Status only: an error body could echo what was sent.
