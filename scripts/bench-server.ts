@@ -12,6 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { MongoClient } from 'mongodb';
 import { buildApp } from '../src/app.ts';
+import { deriveAuditKeys } from '../src/audit/audit-keys.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { KeyRing } from '../src/crypto/key-ring.ts';
 import { baselineBasePath, buildBaselineApp } from './bench-baseline-app.ts';
@@ -109,7 +110,8 @@ async function startServer(kind: ServerKind): Promise<Running> {
   if (!config.masterKey) throw new Error('FHIR_MASTER_KEY is required');
   const keyRing = await KeyRing.open(db, config.masterKey);
   // Paging links are not exercised here; any key will do.
-  const app = await buildApp({ config, db, keyRing, pageKey: randomBytes(32) });
+  const auditKeys = deriveAuditKeys(config.masterKey);
+  const app = await buildApp({ config, db, keyRing, pageKey: randomBytes(32), auditKeys });
   return { app, client, basePath: '/fhir' };
 }
 

@@ -3,6 +3,10 @@ import type { ServerOptions } from 'node:https';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Db } from 'mongodb';
+import { auditAuthEvents } from './audit/auth-events.ts';
+import type { AuditKeys } from './audit/audit-keys.ts';
+import { openAudit } from './audit/audit-setup.ts';
+import { registerRequestAudit } from './audit/request-audit.ts';
 import { registerAuthorization } from './auth/authorization.ts';
 import type { Authorization } from './auth/authorization.ts';
 import type { Config } from './config/config.ts';
@@ -26,6 +30,13 @@ export interface AppDeps {
   pageKey: Buffer;
   /** Where log lines go; defaults to stdout. Tests pass a capturing stream. */
   logStream?: NodeJS.WritableStream;
+  /** Keys of the audit chain and its signed checkpoints (derived from the master key). */
+  auditKeys: AuditKeys;
+  /**
+   * Benchmarks only: run without writing AuditEvents, to measure what auditing costs. Never set
+   * by `npm start`; nothing in the configuration reaches it.
+   */
+  isAuditOffForBenchmark?: boolean;
   /** HTTPS options when Ward terminates TLS itself. */
   https?: ServerOptions;
   now?: () => Date;
@@ -56,6 +67,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerHealthRoutes(app, db);
 
   const indexer = createResourceIndexer(keyRing.blindIndex, config.baseUrl);
+  const audit = await openAudit({ config, db, keyRing, auditKeys: deps.auditKeys, indexer, log: app.log });
+  app.addHook('onClose', async () => audit.close());
+  if (!deps.isAuditOffForBenchmark) registerRequestAudit(app, audit.trail, audit.server);
+  const authEvents = auditAuthEvents(audit.trail, audit.server);
   const store = new ResourceStore(db, keyRing, indexer, deps.now);
   const hasElemMatch = await supportsElemMatch(db);
   // The search indexes serve $elemMatch filters; an engine without it (FerretDB 1.x) cannot
@@ -68,6 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     keyRing,
     isHttps,
     patientExists: async (id) => store.exists('Patient', id),
+    ...authEvents,
     now: deps.now,
   });
   app.decorate('wardAuthorization', authorization);
@@ -83,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         store,
         search,
         guard: new AccessGuard(authorization.policy),
+        blind: keyRing.blindIndex,
         config,
         pageKey: deps.pageKey,
         software,

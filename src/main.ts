@@ -21,8 +21,8 @@ async function main(): Promise<void> {
   const ward = await openWard(config, log);
   try {
     const https = await loadTlsOptions(config);
-    const { db, keyRing, pageKey } = ward;
-    const app = await buildApp({ config, db, keyRing, pageKey, https });
+    const { db, keyRing, pageKey, auditKeys } = ward;
+    const app = await buildApp({ config, db, keyRing, pageKey, auditKeys, https });
     await app.ready();
     const credentialsFile = await bootstrapIfEmpty(db, keyRing, config.dataDir);
     // Only the file's existence is logged: it holds the first admin's password and MFA secret.

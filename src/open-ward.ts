@@ -1,6 +1,8 @@
 import { hkdfSync } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import type { Db } from 'mongodb';
+import { deriveAuditKeys } from './audit/audit-keys.ts';
+import type { AuditKeys } from './audit/audit-keys.ts';
 import type { Config } from './config/config.ts';
 import { KeyRing } from './crypto/key-ring.ts';
 import { loadMasterKey } from './crypto/master-key.ts';
@@ -19,6 +21,7 @@ export interface OpenWard {
   capabilities: DatabaseCapabilities;
   /** HMAC/AES key for page tokens, the same in every process. */
   pageKey: Buffer;
+  auditKeys: AuditKeys;
   close(): Promise<void>;
 }
 
@@ -56,7 +59,8 @@ export async function openWard(config: Config, log: EngineLog): Promise<OpenWard
     log.info({ ...capabilities }, 'database capabilities detected');
     const keyRing = await KeyRing.open(db, masterKey.key);
     const pageKey = Buffer.from(hkdfSync('sha256', masterKey.key, Buffer.alloc(0), 'ward/page-token/v1', 32));
-    return { engine, client, db, masterKey: masterKey.key, keyRing, capabilities, pageKey, close };
+    const auditKeys = deriveAuditKeys(masterKey.key);
+    return { engine, client, db, masterKey: masterKey.key, keyRing, capabilities, pageKey, auditKeys, close };
   } catch (err) {
     await close();
     throw err;

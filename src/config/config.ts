@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Ajv } from 'ajv';
 
 /** Ward's configuration: read once from the environment at start-up, then frozen. */
@@ -31,6 +32,16 @@ export interface Config {
   rolesFile?: string;
   /** End a user's other sessions when they log in. */
   singleSession: boolean;
+  audit: {
+    site: string;
+    observer: string;
+    batchWindowMs: number;
+    failedLoginsPerHour: number;
+    recordsPerHour: number;
+    /** Business hours for the after-hours rule: IANA zone, days 0–6, `HH:MM` start and end. */
+    businessHours: { timeZone: string; days: number[]; start: string; end: string };
+    alertWebhookUrl?: string;
+  };
 }
 
 const envSchema = {
@@ -60,6 +71,16 @@ const envSchema = {
     EXTERNAL_IDPS_FILE: { type: 'string', minLength: 1 },
     ROLES_FILE: { type: 'string', minLength: 1 },
     SINGLE_SESSION: { type: 'boolean', default: false },
+    AUDIT_SITE: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$', default: 'ward' },
+    AUDIT_OBSERVER: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' },
+    AUDIT_BATCH_WINDOW_MS: { type: 'integer', minimum: 0, maximum: 1000, default: 5 },
+    BREACH_FAILED_LOGINS: { type: 'integer', minimum: 1, maximum: 100000, default: 5 },
+    BREACH_RECORDS_PER_HOUR: { type: 'integer', minimum: 1, maximum: 10000000, default: 100 },
+    BUSINESS_HOURS_TZ: { type: 'string', pattern: '^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$', default: 'UTC' },
+    BUSINESS_DAYS: { type: 'string', pattern: '^[0-6](,[0-6])*$', default: '1,2,3,4,5' },
+    BUSINESS_HOURS_START: { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', default: '07:00' },
+    BUSINESS_HOURS_END: { type: 'string', pattern: '^([01][0-9]|2[0-4]):[0-5][0-9]$', default: '19:00' },
+    ALERT_WEBHOOK_URL: { type: 'string', pattern: '^https?://[^\\s]+$' },
   },
   dependencies: { TLS_CERT: ['TLS_KEY'], TLS_KEY: ['TLS_CERT'] },
 } as const;
@@ -114,5 +135,19 @@ function toConfig(input: Record<string, unknown>): Config {
     externalIdpsFile: str('EXTERNAL_IDPS_FILE'),
     rolesFile: str('ROLES_FILE'),
     singleSession: input.SINGLE_SESSION as boolean,
+    audit: {
+      site: str('AUDIT_SITE')!,
+      observer: str('AUDIT_OBSERVER') ?? hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64),
+      batchWindowMs: num('AUDIT_BATCH_WINDOW_MS'),
+      failedLoginsPerHour: num('BREACH_FAILED_LOGINS'),
+      recordsPerHour: num('BREACH_RECORDS_PER_HOUR'),
+      businessHours: {
+        timeZone: str('BUSINESS_HOURS_TZ')!,
+        days: str('BUSINESS_DAYS')!.split(',').map(Number),
+        start: str('BUSINESS_HOURS_START')!,
+        end: str('BUSINESS_HOURS_END')!,
+      },
+      alertWebhookUrl: str('ALERT_WEBHOOK_URL'),
+    },
   };
 }

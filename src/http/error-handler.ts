@@ -46,6 +46,7 @@ function toFhirError(error: FastifyError): FhirError {
 }
 
 function sendOutcome(reply: FastifyReply, failure: FhirError) {
+  reply.request.failureCode = failure.code;
   const outcome = failure.toOperationOutcome();
   if (failure.status >= 500) {
     // The request id lets an operator find the logged cause; the body says nothing more.

@@ -7,6 +7,7 @@ import { FhirError } from '../fhir/fhir-error.ts';
 import { createPageToken, readPageToken } from '../search/paging.ts';
 import { servedResourceTypes } from '../search/definitions.ts';
 import type { HistoryQuery, StoredVersion } from '../store/resource-store.ts';
+import { noteAudit } from '../audit/request-audit.ts';
 import { mask } from './access.ts';
 import { requireInteraction } from './interactions.ts';
 import { baseUrlOf, optionalPathParam, sendFhir } from './respond.ts';
@@ -33,6 +34,10 @@ export function historyHandler(ctx: RestContext) {
     const versions = id
       ? page.versions.map((v) => showInstanceVersion(ctx, request, v))
       : page.versions.flatMap((v) => showListedVersion(ctx, request, v, access.narrowedTypes));
+    const shown = versions.flatMap((v) => (v.resource ? [v.resource] : []));
+    const interaction = id ? 'history-instance' : type ? 'history-type' : 'history-system';
+    const resource = type ? { type, ...(id ? { id } : {}) } : undefined;
+    noteAudit(request, { interaction, resource, records: shown.length }, shown);
 
     const base = baseUrlOf(request);
     const path = [base, type, id, '_history'].filter(Boolean).join('/');

@@ -1,7 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FhirError } from '../fhir/fhir-error.ts';
 import type { StoredVersion } from '../store/resource-store.ts';
+import { noteAudit } from '../audit/request-audit.ts';
 import { mask } from './access.ts';
+import { auditRef } from './audit-note.ts';
 import { requireInteraction } from './interactions.ts';
 import { pathParam, sendVersion } from './respond.ts';
 import type { RestContext } from './rest-context.ts';
@@ -42,6 +44,7 @@ function sendVisible(
     id: version.id,
     resource,
   });
+  noteAudit(request, { interaction, resource: auditRef(version), records: 1 }, [resource]);
   return sendVersion(request, reply, { ...version, resource: mask(resource, narrowing) });
 }
 

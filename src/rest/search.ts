@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BundleLink, Resource } from 'fhir/r4';
+import { noteAudit } from '../audit/request-audit.ts';
 import { searchsetBundle } from '../fhir/bundle.ts';
 import { FhirError } from '../fhir/fhir-error.ts';
 import { subsetResource } from '../fhir/subset.ts';
@@ -72,6 +73,8 @@ async function answer(
   const includes = result.includes
     .map((v) => v.resource!)
     .filter((r) => deps.guard.isVisible(request, r));
+  const disclosed = [...result.matches.map((v) => v.resource!), ...includes];
+  noteAudit(request, { interaction: 'search', records: disclosed.length }, disclosed);
   const bundle = searchsetBundle(
     base,
     result.matches.map((v) => shape(v.resource!)),

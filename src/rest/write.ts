@@ -2,7 +2,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Resource } from 'fhir/r4';
 import { FhirError } from '../fhir/fhir-error.ts';
 import { isValidFhirId } from '../validation/validate-resource.ts';
+import { describeChanges } from '../audit/changed-elements.ts';
+import { noteAudit } from '../audit/request-audit.ts';
 import { mask } from './access.ts';
+import { auditRef } from './audit-note.ts';
 import { requireInteraction } from './interactions.ts';
 import { readIfMatch, readResourceBody } from './request-body.ts';
 import { pathParam, sendFhir, sendWriteResult, setVersionHeaders } from './respond.ts';
@@ -17,6 +20,7 @@ export function createHandler(ctx: RestContext) {
     delete resource.id;
     const narrowing = ctx.guard.checkWrite(request, { interaction: 'create', resourceType: type, resource });
     const { version } = await ctx.store.create(resource);
+    noteAudit(request, { interaction: 'create', resource: auditRef(version) }, [resource]);
     return sendWriteResult(request, reply, { ...version, resource: mask(version.resource!, narrowing) }, 201);
   };
 }
@@ -43,6 +47,15 @@ export function updateHandler(ctx: RestContext) {
       previous,
     });
     const { version, created } = await ctx.store.update({ ...resource, id }, ifMatch);
+    noteAudit(
+      request,
+      {
+        interaction: 'update',
+        resource: auditRef(version),
+        changedElements: describeChanges(previous, version.resource!, ctx.blind),
+      },
+      [version.resource!, ...(previous ? [previous] : [])],
+    );
     const shown = { ...version, resource: mask(version.resource!, narrowing) };
     return sendWriteResult(request, reply, shown, created ? 201 : 200);
   };
@@ -57,6 +70,8 @@ export function deleteHandler(ctx: RestContext) {
     // With nothing to delete, the policy decides on the type alone (and answers 403 or 404 alike).
     ctx.guard.checkWrite(request, { interaction: 'delete', resourceType: type, id, previous });
     const version = await ctx.store.delete(type, id, readIfMatch(request));
+    const resource = version ? auditRef(version) : { type, id };
+    noteAudit(request, { interaction: 'delete', resource }, previous ? [previous] : []);
     if (version) setVersionHeaders(reply, version);
     return sendFhir(request, reply, 204, undefined);
   };

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { Db } from 'mongodb';
 import { buildApp } from '../../src/app.ts';
+import { deriveAuditKeys } from '../../src/audit/audit-keys.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { KeyRing } from '../../src/crypto/key-ring.ts';
 import { openTestDatabase } from './database.ts';
@@ -39,6 +40,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     db: database.db,
     keyRing,
     pageKey: randomBytes(32),
+    auditKeys: deriveAuditKeys(randomBytes(32)),
     logStream,
   });
   await app.ready();

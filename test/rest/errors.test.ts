@@ -10,11 +10,17 @@ afterAll(async () => {
   await t.close();
 });
 
+/** Stored clinical data; AuditEvents are counted apart (every refusal writes one). */
 async function storedCounts() {
+  const clinical = { type: { $ne: 'AuditEvent' } };
   return {
-    resources: await t.db.collection('resources').countDocuments(),
-    history: await t.db.collection('history').countDocuments(),
+    resources: await t.db.collection('resources').countDocuments(clinical),
+    history: await t.db.collection('history').countDocuments(clinical),
   };
+}
+
+async function auditCount() {
+  return t.db.collection('resources').countDocuments({ type: 'AuditEvent' });
 }
 
 function expectOutcome(res: { statusCode: number; json(): any; headers: Record<string, unknown> }, status: number, code?: string) {
@@ -44,11 +50,13 @@ describe('refused writes', () => {
   ];
 
   for (const [what, request, status] of refused) {
-    it(`answers ${status} to ${what} and stores nothing`, async () => {
+    it(`answers ${status} to ${what}, stores nothing, and audits the refusal`, async () => {
       const before = await storedCounts();
+      const auditsBefore = await auditCount();
       const res = await t.app.inject({ ...request, headers: request.headers ?? fhirJson });
       expectOutcome(res, status);
       expect(await storedCounts()).toEqual(before);
+      expect(await auditCount()).toBe(auditsBefore + 1);
     });
   }
 

@@ -143,7 +143,10 @@ describe('GET /fhir/[type]?… (search)', () => {
   it('searches across types with _type, and AuditEvent like any other type', async () => {
     const both = await search('/fhir?_type=Patient,Observation&_count=100');
     expect(both.total).toBe(6);
-    expect((await search('/fhir/AuditEvent')).total).toBe(0);
+    expect(idsOf(both)).toEqual([...Object.values(ids)].sort());
+    await search(`/fhir/Patient/${ids.cy}`);
+    const disclosures = await search(`/fhir/AuditEvent?patient=Patient/${ids.cy}&subtype=read`);
+    expect(disclosures.total).toBeGreaterThanOrEqual(1);
   });
 
   it('keeps search values out of the log', async () => {
