@@ -9,11 +9,11 @@ import { createClient } from '../src/auth/clients.ts';
  * measures searches under the same authorization every client goes through.
  * https://hl7.org/fhir/smart-app-launch/backend-services.html
  */
-export async function obtainBenchToken(options: {
+export async function createTokenSource(options: {
   mongodbUri: string;
   dbName: string;
   fhirBaseUrl: string;
-}): Promise<string> {
+}): Promise<() => Promise<string>> {
   const { publicKey, privateKey } = await generateKeyPair('ES384');
   const clientId = `bench-search-${randomBytes(4).toString('hex')}`;
   const client = new MongoClient(options.mongodbUri);
@@ -31,6 +31,28 @@ export async function obtainBenchToken(options: {
   }
 
   const tokenUrl = await discoverTokenUrl(options.fhirBaseUrl);
+  let current: { token: string; renewAtMs: number } | undefined;
+  // Loading 10k+ resources outlasts one access token: renew at half its lifetime.
+  return async () => {
+    if (!current || Date.now() >= current.renewAtMs) {
+      const { token, expiresInSeconds } = await requestToken(
+        clientId,
+        privateKey,
+        tokenUrl,
+        options.fhirBaseUrl,
+      );
+      current = { token, renewAtMs: Date.now() + (expiresInSeconds * 1000) / 2 };
+    }
+    return current.token;
+  };
+}
+
+async function requestToken(
+  clientId: string,
+  privateKey: CryptoKey,
+  tokenUrl: string,
+  fhirBaseUrl: string,
+): Promise<{ token: string; expiresInSeconds: number }> {
   const assertion = await new SignJWT({})
     .setProtectedHeader({ alg: 'ES384', kid: clientId })
     .setIssuer(clientId)
@@ -40,7 +62,7 @@ export async function obtainBenchToken(options: {
     .setExpirationTime('4m')
     .sign(privateKey);
   // The issuer's public URL may differ from where the bench reaches the server: post locally.
-  const localTokenUrl = new URL(new URL(tokenUrl).pathname, options.fhirBaseUrl);
+  const localTokenUrl = new URL(new URL(tokenUrl).pathname, fhirBaseUrl);
   const response = await fetch(localTokenUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -51,11 +73,12 @@ export async function obtainBenchToken(options: {
       client_assertion: assertion,
     }),
   });
-  const body = (await response.json()) as { access_token?: unknown };
+  const body = (await response.json()) as { access_token?: unknown; expires_in?: unknown };
   if (response.status !== 200 || typeof body.access_token !== 'string') {
     throw new Error(`token request answered ${response.status}`);
   }
-  return body.access_token;
+  const expiresInSeconds = typeof body.expires_in === 'number' ? body.expires_in : 300;
+  return { token: body.access_token, expiresInSeconds };
 }
 
 async function discoverTokenUrl(fhirBaseUrl: string): Promise<string> {

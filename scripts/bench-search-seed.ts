@@ -17,7 +17,7 @@ export class SearchSeeder {
 
   constructor(
     private readonly baseUrl: string,
-    private readonly token: string,
+    private readonly token: () => Promise<string>,
     private readonly concurrency = 8,
   ) {}
 
@@ -56,7 +56,7 @@ export class SearchSeeder {
       headers: {
         'content-type': fhirJson,
         accept: fhirJson,
-        authorization: `Bearer ${this.token}`,
+        authorization: `Bearer ${await this.token()}`,
       },
       body: JSON.stringify(resource),
     });

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { startDatabaseEngine } from '../src/db/engine.ts';
 import { startBenchServer } from './bench-child.ts';
 import type { BenchServer } from './bench-child.ts';
-import { obtainBenchToken } from './bench-search-auth.ts';
+import { createTokenSource } from './bench-search-auth.ts';
 import { searchShapes } from './bench-search-queries.ts';
 import type { SearchShape } from './bench-search-queries.ts';
 import { SearchSeeder } from './bench-search-seed.ts';
@@ -31,6 +31,8 @@ const resultsFile = join(projectRoot, '.data', 'bench', 'search.json');
 const minRequests = 3;
 /** Per shape and size: stop after this long (but not before `minRequests`); FerretDB is slow. */
 const maxShapeSeconds = Number(process.env.BENCH_SEARCH_MAX_SHAPE_SECONDS ?? 60);
+
+type TokenSource = () => Promise<string>;
 
 interface ShapeResult {
   size: number;
@@ -71,7 +73,7 @@ async function main(): Promise<void> {
     });
     process.stdout.write(`engine: ${engine.kind}; ${requests} requests per shape, one at a time\n`);
     const fhirBaseUrl = server.baseUrl;
-    const token = await obtainBenchToken({ mongodbUri: engine.uri, dbName, fhirBaseUrl });
+    const token = await createTokenSource({ mongodbUri: engine.uri, dbName, fhirBaseUrl });
     const report = await runSizes(server, token, sizes, requests, maxLoadSeconds);
     process.stdout.write(`\n${formatTable(report.results)}\n`);
     for (const size of report.sizes) process.stdout.write(`${describeSize(size)}\n`);
@@ -87,7 +89,7 @@ async function main(): Promise<void> {
 
 async function runSizes(
   server: BenchServer,
-  token: string,
+  token: TokenSource,
   sizes: number[],
   requests: number,
   maxLoadSeconds: number,
@@ -112,7 +114,9 @@ async function runSizes(
     sizeResults.push({ size: seeder.size, loadSeconds });
 
     for (const shape of searchShapes) {
-      results.push(await measureShape(server, token, seeder, shape, requests));
+      const result = await measureShape(server, token, seeder, shape, requests);
+      process.stdout.write(`${formatRow(result)}\n`);
+      results.push(result);
     }
   }
   return { sizes: sizeResults, results };
@@ -120,7 +124,7 @@ async function runSizes(
 
 async function measureShape(
   server: BenchServer,
-  token: string,
+  token: TokenSource,
   seeder: SearchSeeder,
   shape: SearchShape,
   requests: number,
@@ -155,9 +159,13 @@ async function measureShape(
 }
 
 /** One search; answers how many entries matched (includes not counted). */
-async function search(server: BenchServer, token: string, pathAndQuery: string): Promise<number> {
+async function search(
+  server: BenchServer,
+  token: TokenSource,
+  pathAndQuery: string,
+): Promise<number> {
   const response = await fetch(`${server.baseUrl}${pathAndQuery}`, {
-    headers: { accept: 'application/fhir+json', authorization: `Bearer ${token}` },
+    headers: { accept: 'application/fhir+json', authorization: `Bearer ${await token()}` },
   });
   // Status only: the URL carries search values.
   if (response.status !== 200) throw new Error(`search answered ${response.status}`);
@@ -173,12 +181,14 @@ function percentile(sorted: number[], q: number): number {
 function formatTable(results: ShapeResult[]): string {
   const header =
     'size     shape                               p50 ms   p99 ms   Ward CPU µs/search  matches';
-  const rows = results.map(
-    (r) =>
-      `${String(r.size).padEnd(8)} ${r.shape.padEnd(35)} ${String(r.p50Ms).padStart(6)}   ` +
-      `${String(r.p99Ms).padStart(6)}   ${String(r.cpuMicrosPerSearch).padStart(18)}  ${r.meanMatches.toFixed(1)}`,
+  return [header, ...results.map(formatRow)].join('\n');
+}
+
+function formatRow(r: ShapeResult): string {
+  return (
+    `${String(r.size).padEnd(8)} ${r.shape.padEnd(35)} ${String(r.p50Ms).padStart(6)}   ` +
+    `${String(r.p99Ms).padStart(6)}   ${String(r.cpuMicrosPerSearch).padStart(18)}  ${r.meanMatches.toFixed(1)}`
   );
-  return [header, ...rows].join('\n');
 }
 
 function describeSize(size: SizeResult): string {
