@@ -1,4 +1,5 @@
 import type { CurrentDocument, HistoryDocument } from '../store/documents.ts';
+import { documentKey, historyKey } from '../store/documents.ts';
 
 /**
  * Position of an audit document in its writer's hash chain. `hash` is HMAC-SHA-256 over
@@ -45,13 +46,13 @@ export const auditCollectionNames = {
 /** The chain's start: the `prevHash` of every writer's first document. */
 export const genesisHash = '0'.repeat(64);
 
-// The `_id` formats of resource-store.ts (documentKey, historyKey), which keeps them private.
+/** `_id`s of an AuditEvent's documents, in the store's formats (it is always version 1). */
 export function auditDocumentKey(id: string): string {
-  return `AuditEvent/${id}`;
+  return documentKey('AuditEvent', id);
 }
 
 export function auditHistoryKey(id: string): string {
-  return `AuditEvent/${id}/${String(1).padStart(10, '0')}`;
+  return historyKey('AuditEvent', id, 1);
 }
 
 /** The AuditEvent id of a chain position: unique by construction, so the insert is the claim. */

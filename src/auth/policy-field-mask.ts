@@ -1,6 +1,7 @@
 import type { Resource } from 'fhir/r4';
 import type { RoleConfig } from './roles.ts';
 import { parseScopes } from './scope.ts';
+import { tagSubsetted } from '../fhir/subset.ts';
 
 /**
  * Field masks: a role that may see a type only in part (billing sees Patient demographics,
@@ -21,11 +22,6 @@ export function fieldMaskFor(
   return union.size ? [...union] : undefined;
 }
 
-const subsettedTag = {
-  system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue',
-  code: 'SUBSETTED',
-};
-
 /**
  * The resource cut down to `resourceType` and the masked elements (with their `_element`
  * primitive extensions). Names match exactly: a choice element is listed in its typed form
@@ -39,13 +35,8 @@ export function applyFieldMask(resource: Resource, mask: readonly string[]): Res
     const name = key.startsWith('_') ? key.slice(1) : key;
     if (keep.has(name)) masked[key] = value;
   }
-  const meta = keep.has('meta') ? resource.meta : undefined;
-  const tags = meta?.tag ?? [];
-  const isTagged = tags.some(
-    (t) => t.system === subsettedTag.system && t.code === subsettedTag.code,
-  );
-  masked.meta = { ...meta, tag: isTagged ? tags : [...tags, subsettedTag] };
-  return masked as unknown as Resource;
+  if (keep.has('meta') && resource.meta) masked.meta = resource.meta;
+  return tagSubsetted(masked as unknown as Resource);
 }
 
 function roleCoversType(config: RoleConfig, role: string, resourceType: string): boolean {

@@ -41,7 +41,8 @@ function keepElements(resource: Resource, keep: ReadonlySet<string>): Resource {
   return tagSubsetted(subset as unknown as Resource);
 }
 
-function tagSubsetted(resource: Resource): Resource {
+/** Marks a resource as partial (http://hl7.org/fhir/R4/search.html#summary), once. */
+export function tagSubsetted(resource: Resource): Resource {
   const tags = resource.meta?.tag ?? [];
   const hasTag = tags.some((t) => t.code === subsettedTag.code && t.system === subsettedTag.system);
   return { ...resource, meta: { ...resource.meta, tag: hasTag ? tags : [...tags, subsettedTag] } };

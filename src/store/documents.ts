@@ -39,3 +39,13 @@ export const collectionNames = { resources: 'resources', history: 'history', key
 export function bodyAad(type: string, id: string, versionId: number): string {
   return `${type}/${id}/${versionId}`;
 }
+
+/** `_id` of a current document. */
+export function documentKey(type: string, id: string): string {
+  return `${type}/${id}`;
+}
+
+/** `_id` of a history entry; zero-padded so keys order versions of one resource as versionId does. */
+export function historyKey(type: string, id: string, versionId: number): string {
+  return `${type}/${id}/${String(versionId).padStart(10, '0')}`;
+}

@@ -5,7 +5,7 @@ import type { Resource } from 'fhir/r4';
 import { FhirError } from '../fhir/fhir-error.ts';
 import type { IndexEntry } from '../search/index-entry.ts';
 import type { SortKeys } from '../search/sort-keys.ts';
-import { bodyAad, collectionNames } from './documents.ts';
+import { bodyAad, collectionNames, documentKey, historyKey } from './documents.ts';
 import type { EncryptedBlob } from '../crypto/encrypted-blob.ts';
 import type { CurrentDocument, HistoryDocument } from './documents.ts';
 
@@ -354,15 +354,6 @@ function parseStoredResource(plaintext: Buffer, doc: { type: string }): Resource
     throw new FhirError('internal', 'stored data failed its integrity check');
   }
   return resource;
-}
-
-function documentKey(type: string, id: string): string {
-  return `${type}/${id}`;
-}
-
-function historyKey(type: string, id: string, versionId: number): string {
-  // Zero-padded so that the key orders versions of one resource the way versionId does.
-  return `${type}/${id}/${String(versionId).padStart(10, '0')}`;
 }
 
 function isDuplicateKey(err: unknown): boolean {

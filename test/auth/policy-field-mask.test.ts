@@ -41,7 +41,7 @@ describe('applyFieldMask', () => {
       ].sort(),
     );
     expect(masked.meta?.tag).toEqual([
-      { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' },
+      { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED', display: 'subsetted' },
     ]);
   });
 
@@ -49,7 +49,7 @@ describe('applyFieldMask', () => {
     const source = { ...patient('p1'), meta: { versionId: '3', source: 'http://example.org/src' } };
     expect(applyFieldMask(source, ['name']).meta).toEqual({
       tag: [
-        { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' },
+        { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED', display: 'subsetted' },
       ],
     });
     const once = applyFieldMask(source, mask);
