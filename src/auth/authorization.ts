@@ -13,6 +13,8 @@ import { createAccessPolicy } from './policy.ts';
 import type { AccessPolicy } from './policy.ts';
 import { allowedScopesFor, readRoleConfigFile } from './roles.ts';
 import { registerAuthentication } from './authenticate.ts';
+import { registerBreakGlassRoute, type RecordBreakGlassEvent } from './break-glass-route.ts';
+import { loadRegisteredOrigins, registerCors } from './cors.ts';
 import { readFileSync } from 'node:fs';
 
 export interface AuthorizationDeps {
@@ -24,6 +26,8 @@ export interface AuthorizationDeps {
   patientExists: (id: string) => Promise<boolean>;
   recordTokenEvent?: (event: TokenEvent) => Promise<void>;
   recordSecurityEvent?: RecordSecurityEvent;
+  /** Audits emergency-access attempts; without it `/auth/break-glass` refuses (fail closed). */
+  recordBreakGlassEvent?: RecordBreakGlassEvent;
   now?: () => Date;
 }
 
@@ -52,6 +56,8 @@ export async function registerAuthorization(deps: AuthorizationDeps): Promise<Au
     recordTokenEvent: deps.recordTokenEvent,
     now: deps.now,
   });
+  // Before the bearer check: a CORS preflight carries no token.
+  registerCors(app, { loadOrigins: () => loadRegisteredOrigins(db) });
   await registerOAuthRoutes(app, server, { hasAuthorizationCode: true });
   await registerLoginRoutes(app, {
     db,
@@ -65,6 +71,13 @@ export async function registerAuthorization(deps: AuthorizationDeps): Promise<Au
     now: deps.now,
   });
   registerAuthentication(app, { verifier: server.verifier });
+  await registerBreakGlassRoute(app, {
+    db,
+    keyRing,
+    server,
+    policy: roleConfig.breakGlass,
+    recordEvent: deps.recordBreakGlassEvent,
+  });
   const policy = createAccessPolicy(roleConfig, { now: deps.now, baseUrl: fhirBaseUrl });
   return { server, policy };
 }
