@@ -13,8 +13,16 @@ export function readHandler(ctx: RestContext) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const type = requireInteraction(pathParam(request, 'type'), 'read');
     const id = pathParam(request, 'id');
-    ctx.guard.checkType(request, { interaction: 'read', resourceType: type, id });
-    const version = await ctx.store.read(type, id);
+    const narrowing = ctx.guard.checkType(request, { interaction: 'read', resourceType: type, id });
+    const version = await ctx.store.read(type, id).catch((err: unknown) => {
+      // A deletion has no body to check the grant against: a narrowed grant (one patient, some
+      // categories) must not learn that a resource it may not see existed, so it reads 404.
+      const isNarrowed = narrowing.compartment !== undefined || narrowing.filters.length > 0;
+      if (err instanceof FhirError && err.kind === 'gone' && isNarrowed) {
+        throw new FhirError('notFound', `${type} resource not found`);
+      }
+      throw err;
+    });
     return sendVisible(ctx, request, reply, version, 'read');
   };
 }
