@@ -7,7 +7,9 @@ import { auditAuthEvents } from './audit/auth-events.ts';
 import type { AuditKeys } from './audit/audit-keys.ts';
 import { openAudit } from './audit/audit-setup.ts';
 import { registerRequestAudit } from './audit/request-audit.ts';
+import { registerRiskRoute } from './audit/risk-route.ts';
 import { registerAuthorization } from './auth/authorization.ts';
+import { auditBreakGlassEvents } from './auth/break-glass-route-audit.ts';
 import type { Authorization } from './auth/authorization.ts';
 import type { Config } from './config/config.ts';
 import type { KeyRing } from './crypto/key-ring.ts';
@@ -84,9 +86,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     isHttps,
     patientExists: async (id) => store.exists('Patient', id),
     ...authEvents,
+    recordBreakGlassEvent: auditBreakGlassEvents(audit.trail, audit.server),
     now: deps.now,
   });
   app.decorate('wardAuthorization', authorization);
+  registerRiskRoute(app, { db, verifier: authorization.server.verifier, ...audit, now: deps.now });
   const search = new SearchService(db, store, {
     hasElemMatch,
     pageKey: deps.pageKey,

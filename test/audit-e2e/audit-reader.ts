@@ -17,10 +17,7 @@ export async function searchAuditEvents(t: TestApp, query: string): Promise<Audi
 }
 
 /** The one AuditEvent of the request that produced `res`, read back over the API. */
-export async function auditEventOf(
-  t: TestApp,
-  res: LightMyRequestResponse,
-): Promise<AuditEvent> {
+export async function auditEventOf(t: TestApp, res: LightMyRequestResponse): Promise<AuditEvent> {
   const requestId = res.headers['x-request-id'];
   if (typeof requestId !== 'string') throw new Error('response without x-request-id');
   const events = await searchAuditEvents(t, '_count=500&_sort=-date');

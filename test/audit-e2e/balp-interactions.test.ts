@@ -95,8 +95,10 @@ interface Row {
   clientId?: string;
 }
 
-const get = (url: string, headers: Record<string, string> = {}) => () =>
-  t.app.inject({ method: 'GET', url, headers });
+const get =
+  (url: string, headers: Record<string, string> = {}) =>
+  () =>
+    t.app.inject({ method: 'GET', url, headers });
 const rest = (subtype: string, action: string, outcome = '0') => ({
   type: 'rest',
   subtype: [subtype],
@@ -227,8 +229,7 @@ const rows: Row[] = [
   },
   {
     name: '403 outside the granted scopes',
-    send: () =>
-      get(`/fhir/Patient/${patientA}`, { authorization: `Bearer ${narrowToken}` })(),
+    send: () => get(`/fhir/Patient/${patientA}`, { authorization: `Bearer ${narrowToken}` })(),
     status: 403,
     codes: failed('read', 'R'),
     clientId: 'narrow-backend',
