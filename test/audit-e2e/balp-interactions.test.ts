@@ -59,7 +59,13 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const codesOf = (e: AuditEvent) => ({
+interface Codes {
+  type?: string;
+  subtype?: Array<string | undefined>;
+  action?: string;
+  outcome?: string;
+}
+const codesOf = (e: AuditEvent): Codes => ({
   type: e.type.code,
   subtype: e.subtype?.map((c) => c.code),
   action: e.action,
@@ -85,7 +91,7 @@ interface Row {
   name: string;
   send: () => Promise<LightMyRequestResponse>;
   status: number;
-  codes: ReturnType<typeof codesOf>;
+  codes: Codes;
   entities?: () => string[];
   patients?: () => string[];
   query?: string;
