@@ -195,9 +195,9 @@ describe('the default role matrix on the live server', () => {
     });
     expect(read).not.toHaveProperty('generalPractitioner');
 
-    const bundle = (await readJson(
-      await ward.send(`/fhir/Patient?_id=${own.patientId}`, { token }),
-    )) as Bundle;
+    const bundle = (await (
+      await ward.send(`/fhir/Patient?_id=${own.patientId}`, { token })
+    ).json()) as Bundle;
     expect(bundle.entry?.[0]?.resource).not.toHaveProperty('generalPractitioner');
     const observations = await ward.send(`/fhir/Observation?patient=${own.patientId}`, { token });
     expect(observations.status).toBe(403);

@@ -119,9 +119,9 @@ describe('a SMART standalone launch with PKCE against the live server', () => {
     expect(token).toMatchObject({ token_type: 'Bearer', patient: own.patientId });
     const access = token.access_token as string;
 
-    const mine = (await readJson(
-      await ward.send(`/fhir/Observation?patient=${own.patientId}`, { token: access }),
-    )) as Bundle<Observation>;
+    const mine = (await (
+      await ward.send(`/fhir/Observation?patient=${own.patientId}`, { token: access })
+    ).json()) as Bundle<Observation>;
     expect(mine.entry?.map((e) => e.resource!.id).sort()).toEqual([own.vitalId, own.labId].sort());
     const theirs = await ward.send(`/fhir/Observation?patient=${other.patientId}`, {
       token: access,
