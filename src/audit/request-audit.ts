@@ -51,6 +51,8 @@ export function registerRequestAudit(app: FastifyInstance, trail: AuditTrail, se
   app.addHook('onSend', async (request, reply, payload) => {
     const path = request.url.split('?', 1)[0] ?? '';
     if (!(path === '/fhir' || path.startsWith('/fhir/')) || unauditedPaths.has(path)) return payload;
+    // A CORS preflight carries no credentials and discloses nothing.
+    if (request.method === 'OPTIONS') return payload;
 
     const audit = request.audit ?? { interaction: guessInteraction(request), patients: new Set<string>(), records: 0 };
     const query = audit.interaction === 'search' ? queryOf(request) : undefined;
