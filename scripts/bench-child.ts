@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { isChildMessage } from './bench-ipc.ts';
-import type { ChildMessage, ServerKind, ServerSample } from './bench-ipc.ts';
+import type { ChildMessage, ServerKind, ServerSample, WardCredentials } from './bench-ipc.ts';
 
 const serverScript = fileURLToPath(new URL('./bench-server.ts', import.meta.url));
 const readyTimeoutMs = 60_000;
@@ -13,6 +13,8 @@ export interface BenchServer {
   kind: ServerKind;
   /** e.g. `http://127.0.0.1:40123/fhir` */
   baseUrl: string;
+  /** Ward only: its access token and backend client (bench-ipc.ts). */
+  credentials?: WardCredentials;
   sample(): Promise<ServerSample>;
   /** Asks it to close; kills it if it has not exited within the grace period. */
   stop(): Promise<void>;
@@ -43,6 +45,7 @@ export async function startBenchServer(
   return {
     kind,
     baseUrl: `http://127.0.0.1:${ready.port}${ready.basePath}`,
+    credentials: ready.credentials,
     sample: async () => {
       const reply = nextMessage(child, 'sample', readyTimeoutMs);
       child.send({ kind: 'sample' });

@@ -8,7 +8,7 @@ export type ParentMessage = { kind: 'sample' } | { kind: 'stop' };
 
 /** What a child tells the parent. */
 export type ChildMessage =
-  | { kind: 'ready'; port: number; basePath: string }
+  | { kind: 'ready'; port: number; basePath: string; credentials?: WardCredentials }
   | { kind: 'sample'; sample: ServerSample }
   | { kind: 'failed'; message: string };
 
@@ -22,7 +22,19 @@ export interface ServerSample {
   requests: number;
 }
 
-export const serverKinds = ['ward', 'baseline'] as const;
+/**
+ * What a Ward child hands the load generator: a `system/*.cruds` access token for the FHIR
+ * scenarios, and a backend client (private JWK, bench-only) for the token-endpoint scenario.
+ */
+export interface WardCredentials {
+  accessToken: string;
+  clientId: string;
+  tokenUrl: string;
+  privateJwk: Record<string, unknown>;
+}
+
+/** `ward-unaudited` is Ward built with `isAuditOffForBenchmark`, to measure what audit costs. */
+export const serverKinds = ['ward', 'ward-unaudited', 'baseline'] as const;
 export type ServerKind = (typeof serverKinds)[number];
 
 export function isServerKind(value: unknown): value is ServerKind {

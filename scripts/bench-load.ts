@@ -2,12 +2,19 @@ import autocannon from 'autocannon';
 import type { BenchServer } from './bench-child.ts';
 import { fhirJson } from './bench-seed.ts';
 
-export const scenarioNames = ['read', 'update', 'create'] as const;
+export const scenarioNames = ['read', 'search', 'token', 'update', 'create'] as const;
 export type ScenarioName = (typeof scenarioNames)[number];
 
+/** The search of the search scenario: a token match and a small page (issue #5 benchmark). */
+export const searchQuery = 'gender=female&_count=10';
+
 /** What one server sends for a scenario; the i-th request of a run gets `request(i)`. */
-interface ScenarioPlan {
+export interface ScenarioPlan {
   method: 'GET' | 'POST' | 'PUT';
+  /** Defaults to FHIR JSON. */
+  contentType?: string;
+  /** Sent as is, e.g. `Bearer …`; Ward answers nothing under /fhir without it. */
+  authorization?: string;
   request(i: number): { path: string; body?: string };
 }
 
@@ -38,17 +45,22 @@ export interface ScenarioResult {
 }
 
 /**
- * The request plan for `scenario`: reads and updates walk the seeded ids round-robin; updates
- * PUT the seeded Patient back under its id (no If-Match); creates cycle through the Patients.
+ * The request plan for a FHIR scenario: reads and updates walk the seeded ids round-robin;
+ * updates PUT the seeded Patient back under its id (no If-Match); creates cycle through the
+ * Patients; searches repeat `searchQuery`. (The token scenario is planned in bench-token.ts.)
  */
 export function planScenario(
-  scenario: ScenarioName,
+  scenario: Exclude<ScenarioName, 'token'>,
   basePath: string,
   seeded: { ids: readonly string[]; patients: readonly Record<string, unknown>[] },
 ): ScenarioPlan {
   const { ids, patients } = seeded;
   const pathOf = (i: number) => `${basePath}/Patient/${ids[i % ids.length]}`;
   if (scenario === 'read') return { method: 'GET', request: (i) => ({ path: pathOf(i) }) };
+  if (scenario === 'search') {
+    const path = `${basePath}/Patient?${searchQuery}`;
+    return { method: 'GET', request: () => ({ path }) };
+  }
 
   if (scenario === 'create') {
     const bodies = patients.map((p) => JSON.stringify(p));
@@ -102,13 +114,15 @@ function fireLoad(
 ): Promise<autocannon.Result> {
   let next = 0;
   const origin = new URL(server.baseUrl).origin;
+  const headers: Record<string, string> = { accept: fhirJson };
+  if (plan.method !== 'GET') headers['content-type'] = plan.contentType ?? fhirJson;
+  if (plan.authorization) headers.authorization = plan.authorization;
   return autocannon({
     url: origin,
     connections: options.connections,
     duration: seconds,
     method: plan.method,
-    headers:
-      plan.method === 'GET' ? { accept: fhirJson } : { accept: fhirJson, 'content-type': fhirJson },
+    headers,
     requests: [
       {
         setupRequest: (request) => {

@@ -38,23 +38,32 @@ export async function seedPatients(
   baseUrl: string,
   patients: readonly Record<string, unknown>[],
   count: number,
+  authorization?: string,
   concurrency = 8,
 ): Promise<string[]> {
   const ids: string[] = new Array<string>(count);
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < count; i = next++) {
-      ids[i] = await createPatient(baseUrl, patients[i % patients.length]!);
+      ids[i] = await createPatient(baseUrl, patients[i % patients.length]!, authorization);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return ids;
 }
 
-async function createPatient(baseUrl: string, patient: Record<string, unknown>): Promise<string> {
+async function createPatient(
+  baseUrl: string,
+  patient: Record<string, unknown>,
+  authorization: string | undefined,
+): Promise<string> {
   const response = await fetch(`${baseUrl}/Patient`, {
     method: 'POST',
-    headers: { 'content-type': fhirJson, accept: fhirJson },
+    headers: {
+      'content-type': fhirJson,
+      accept: fhirJson,
+      ...(authorization ? { authorization } : {}),
+    },
     body: JSON.stringify(patient),
   });
   const body: unknown = await response.json().catch(() => undefined);

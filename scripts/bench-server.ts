@@ -1,7 +1,7 @@
 /**
  * One server under load for `npm run bench`, in its own process so that its CPU time is its own:
  *
- *   tsx scripts/bench-server.ts ward|baseline
+ *   tsx scripts/bench-server.ts ward|ward-unaudited|baseline
  *
  * Started by `bench.ts` with `fork`. Reads MONGODB_URI, MONGODB_DB and (for Ward) FHIR_MASTER_KEY
  * and LOG_LEVEL from the environment, listens on an OS-chosen loopback port, reports it over IPC,
@@ -10,14 +10,17 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
-import { MongoClient } from 'mongodb';
+import { exportJWK, generateKeyPair } from 'jose';
+import { MongoClient, type Db } from 'mongodb';
 import { buildApp } from '../src/app.ts';
 import { deriveAuditKeys } from '../src/audit/audit-keys.ts';
+import { createClient } from '../src/auth/clients.ts';
+import { describeEndpoints } from '../src/auth/oauth-settings.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { KeyRing } from '../src/crypto/key-ring.ts';
 import { baselineBasePath, buildBaselineApp } from './bench-baseline-app.ts';
 import { isParentMessage, isServerKind } from './bench-ipc.ts';
-import type { ChildMessage, ServerKind, ServerSample } from './bench-ipc.ts';
+import type { ChildMessage, ServerKind, ServerSample, WardCredentials } from './bench-ipc.ts';
 
 const host = '127.0.0.1';
 const idlePollMs = 10;
@@ -27,12 +30,13 @@ interface Running {
   app: FastifyInstance;
   client: MongoClient;
   basePath: string;
+  credentials?: WardCredentials;
 }
 
 async function main(): Promise<void> {
   const kind = process.argv[2];
   if (!process.send) throw new Error('bench-server must be started by bench.ts (no IPC channel)');
-  if (!isServerKind(kind)) throw new Error('usage: bench-server.ts ward|baseline');
+  if (!isServerKind(kind)) throw new Error('usage: bench-server.ts ward|ward-unaudited|baseline');
 
   const running = await startServer(kind);
   const counter = countRequests(running.app);
@@ -50,7 +54,8 @@ async function main(): Promise<void> {
   });
   // The parent went away (even by SIGKILL): do not outlive it.
   process.on('disconnect', () => void stop(running, counter));
-  send({ kind: 'ready', port: address.port, basePath: running.basePath });
+  const { credentials } = running;
+  send({ kind: 'ready', port: address.port, basePath: running.basePath, credentials });
 }
 
 interface RequestCounter {
@@ -111,8 +116,38 @@ async function startServer(kind: ServerKind): Promise<Running> {
   const keyRing = await KeyRing.open(db, config.masterKey);
   // Paging links are not exercised here; any key will do.
   const auditKeys = deriveAuditKeys(config.masterKey);
-  const app = await buildApp({ config, db, keyRing, pageKey: randomBytes(32), auditKeys });
-  return { app, client, basePath: '/fhir' };
+  const isAuditOffForBenchmark = kind === 'ward-unaudited';
+  const deps = { config, db, keyRing, pageKey: randomBytes(32), auditKeys, isAuditOffForBenchmark };
+  const app = await buildApp(deps);
+  return { app, client, basePath: '/fhir', credentials: await issueCredentials(app, db) };
+}
+
+/**
+ * Every /fhir request needs a bearer token: the child mints one with its own issuer. The
+ * token-endpoint scenario needs a registered backend client; its key pair is made here and the
+ * private half goes to the parent over IPC, which signs the client assertions ahead of time.
+ */
+async function issueCredentials(app: FastifyInstance, db: Db): Promise<WardCredentials> {
+  const server = app.wardAuthorization.server;
+  const { accessToken } = await server.issuer.issueAccessToken({
+    subject: 'bench-backend',
+    clientId: 'bench-backend',
+    scopes: ['system/*.cruds'],
+  });
+  const { publicKey, privateKey } = await generateKeyPair('ES384', { extractable: true });
+  const kid = 'bench-key';
+  const { client } = await createClient(db, {
+    name: 'Bench backend',
+    type: 'backend',
+    allowedScopes: ['system/Patient.rs'],
+    jwks: { keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'ES384' }] },
+  });
+  return {
+    accessToken,
+    clientId: client._id,
+    tokenUrl: describeEndpoints(server.settings).token,
+    privateJwk: { ...(await exportJWK(privateKey)), kid, alg: 'ES384' },
+  };
 }
 
 let stopping: Promise<void> | undefined;

@@ -22,15 +22,28 @@ import { startBenchServer } from './bench-child.ts';
 import type { BenchServer } from './bench-child.ts';
 import type { ServerKind } from './bench-ipc.ts';
 import { planScenario, runScenario, scenarioNames } from './bench-load.ts';
-import type { LoadOptions, ScenarioResult } from './bench-load.ts';
+import type { LoadOptions, ScenarioName, ScenarioPlan, ScenarioResult } from './bench-load.ts';
+import { planTokenScenario } from './bench-token.ts';
 import { computeRatios, formatTable } from './bench-report.ts';
 import { loadSyntheaPatients, seedPatients } from './bench-seed.ts';
 
 const projectRoot = fileURLToPath(new URL('../', import.meta.url));
 const resultsFile = join(projectRoot, '.data', 'bench', 'last.json');
 
-/** The baseline runs first in each scenario so both meet the engine in a similar state. */
-const serverOrder: readonly ServerKind[] = ['baseline', 'ward'];
+/** The baseline runs first in each scenario so all meet the engine in a similar state. */
+const serverOrder: readonly ServerKind[] = ['baseline', 'ward', 'ward-unaudited'];
+
+/**
+ * Which servers run which scenario: audit on/off for read and search (issue #5), the token
+ * endpoint on Ward alone, writes against the baseline (issue #2). The baseline has no search.
+ */
+const scenarioServers: Record<ScenarioName, readonly ServerKind[]> = {
+  read: ['baseline', 'ward', 'ward-unaudited'],
+  search: ['ward', 'ward-unaudited'],
+  token: ['ward'],
+  update: ['baseline', 'ward'],
+  create: ['baseline', 'ward'],
+};
 
 interface BenchSettings extends LoadOptions {
   seedCount: number;
@@ -58,13 +71,15 @@ async function main(): Promise<void> {
     const results: ScenarioResult[] = [];
     const seeded = new Map<ServerKind, string[]>();
     for (const server of servers) {
-      seeded.set(server.kind, await seedPatients(server.baseUrl, patients, settings.seedCount));
+      const authorization = bearerOf(server);
+      const ids = await seedPatients(server.baseUrl, patients, settings.seedCount, authorization);
+      seeded.set(server.kind, ids);
     }
 
     for (const scenario of scenarioNames) {
-      for (const server of servers) {
+      for (const server of servers.filter((s) => scenarioServers[scenario].includes(s.kind))) {
         const ids = seeded.get(server.kind) ?? [];
-        const plan = planScenario(scenario, new URL(server.baseUrl).pathname, { ids, patients });
+        const plan = await planFor(scenario, server, { ids, patients }, settings);
         process.stdout.write(`running ${scenario} on ${server.kind}…\n`);
         results.push(await runScenario(server, scenario, plan, settings));
       }
@@ -77,6 +92,24 @@ async function main(): Promise<void> {
   } finally {
     await cleanup.run();
   }
+}
+
+function bearerOf(server: BenchServer): string | undefined {
+  return server.credentials ? `Bearer ${server.credentials.accessToken}` : undefined;
+}
+
+async function planFor(
+  scenario: ScenarioName,
+  server: BenchServer,
+  seeded: { ids: readonly string[]; patients: readonly Record<string, unknown>[] },
+  settings: BenchSettings,
+): Promise<ScenarioPlan> {
+  if (scenario === 'token') {
+    if (!server.credentials) throw new Error(`${server.kind} has no token endpoint`);
+    return planTokenScenario(server.credentials, settings.seconds + settings.warmupSeconds);
+  }
+  const plan = planScenario(scenario, new URL(server.baseUrl).pathname, seeded);
+  return { ...plan, authorization: bearerOf(server) };
 }
 
 /** Engine start-up notes on stderr, one short line each; their fields never carry PHI. */
@@ -119,7 +152,7 @@ function describeRun(s: BenchSettings): string {
   );
 }
 
-/** Both servers share the engine but not a database; Ward gets a fresh random master key. */
+/** The servers share the engine but not a database; each Ward gets a fresh random master key. */
 async function startServers(engine: DatabaseEngine, cleanup: Cleanup): Promise<BenchServer[]> {
   const suffix = randomBytes(4).toString('hex');
   const servers: BenchServer[] = [];
