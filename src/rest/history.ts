@@ -31,6 +31,9 @@ export function historyHandler(ctx: RestContext) {
     const query = readHistoryQuery(request.query, config, pageKey, scope);
     const access = decideHistoryAccess(ctx, request, type, id);
     const page = await store.readHistory({ ...query, ...access.query, id });
+    // An existing resource the caller may see always has history: none reads as missing,
+    // whether the resource does not exist or lies outside the grant.
+    if (id && page.total === 0) throw new FhirError('notFound', `${type} resource not found`);
     const versions = id
       ? page.versions.map((v) => showInstanceVersion(ctx, request, v))
       : page.versions.flatMap((v) => showListedVersion(ctx, request, v, access.narrowedTypes));
