@@ -63,7 +63,8 @@ export function registerRequestAudit(app: FastifyInstance, trail: AuditTrail, se
           outcome: { status: reply.statusCode, code: request.failureCode },
           recorded: new Date(),
           auth: request.auth,
-          network: { address: request.ip },
+          // A client that already hung up has no address left to read.
+          network: { address: request.ip ?? 'unknown' },
           resource: audit.resource,
           patients: [...audit.patients],
           query,

@@ -74,7 +74,17 @@ async function answer(
     .map((v) => v.resource!)
     .filter((r) => deps.guard.isVisible(request, r));
   const disclosed = [...result.matches.map((v) => v.resource!), ...includes];
-  noteAudit(request, { interaction: 'search', records: disclosed.length }, disclosed);
+  const [searchedType] = parsed.resourceTypes;
+  const isTypeSearch = path !== '' && searchedType !== undefined;
+  noteAudit(
+    request,
+    {
+      interaction: 'search',
+      records: disclosed.length,
+      ...(isTypeSearch ? { resource: { type: searchedType } } : {}),
+    },
+    disclosed,
+  );
   const bundle = searchsetBundle(
     base,
     result.matches.map((v) => shape(v.resource!)),
