@@ -33,8 +33,11 @@ export interface WardCredentials {
   privateJwk: Record<string, unknown>;
 }
 
-/** `ward-unaudited` is Ward built with `isAuditOffForBenchmark`, to measure what audit costs. */
-export const serverKinds = ['ward', 'ward-unaudited', 'baseline'] as const;
+/**
+ * `ward-unaudited` is Ward built with `isAuditOffForBenchmark`, to measure what audit costs;
+ * `ward-unauthenticated` with `isAuthOffForBenchmark`, to measure what token verification costs.
+ */
+export const serverKinds = ['ward', 'ward-unaudited', 'ward-unauthenticated', 'baseline'] as const;
 export type ServerKind = (typeof serverKinds)[number];
 
 export function isServerKind(value: unknown): value is ServerKind {

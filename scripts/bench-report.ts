@@ -15,6 +15,7 @@ export interface ScenarioRatio {
 const comparisons = [
   { label: 'ward/base', over: 'ward', under: 'baseline' },
   { label: 'audit/off', over: 'ward', under: 'ward-unaudited' },
+  { label: 'auth/off', over: 'ward', under: 'ward-unauthenticated' },
 ] as const;
 
 export function computeRatios(results: readonly ScenarioResult[]): ScenarioRatio[] {

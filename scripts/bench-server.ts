@@ -1,7 +1,7 @@
 /**
  * One server under load for `npm run bench`, in its own process so that its CPU time is its own:
  *
- *   tsx scripts/bench-server.ts ward|ward-unaudited|baseline
+ *   tsx scripts/bench-server.ts ward|ward-unaudited|ward-unauthenticated|baseline
  *
  * Started by `bench.ts` with `fork`. Reads MONGODB_URI, MONGODB_DB and (for Ward) FHIR_MASTER_KEY
  * and LOG_LEVEL from the environment, listens on an OS-chosen loopback port, reports it over IPC,
@@ -36,7 +36,7 @@ interface Running {
 async function main(): Promise<void> {
   const kind = process.argv[2];
   if (!process.send) throw new Error('bench-server must be started by bench.ts (no IPC channel)');
-  if (!isServerKind(kind)) throw new Error('usage: bench-server.ts ward|ward-unaudited|baseline');
+  if (!isServerKind(kind)) throw new Error('usage: bench-server.ts ward|ward-unaudited|ward-unauthenticated|baseline');
 
   const running = await startServer(kind);
   const counter = countRequests(running.app);
@@ -117,7 +117,16 @@ async function startServer(kind: ServerKind): Promise<Running> {
   // Paging links are not exercised here; any key will do.
   const auditKeys = deriveAuditKeys(config.masterKey);
   const isAuditOffForBenchmark = kind === 'ward-unaudited';
-  const deps = { config, db, keyRing, pageKey: randomBytes(32), auditKeys, isAuditOffForBenchmark };
+  const isAuthOffForBenchmark = kind === 'ward-unauthenticated';
+  const deps = {
+    config,
+    db,
+    keyRing,
+    pageKey: randomBytes(32),
+    auditKeys,
+    isAuditOffForBenchmark,
+    isAuthOffForBenchmark,
+  };
   const app = await buildApp(deps);
   return { app, client, basePath: '/fhir', credentials: await issueCredentials(app, db) };
 }

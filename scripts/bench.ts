@@ -31,14 +31,19 @@ const projectRoot = fileURLToPath(new URL('../', import.meta.url));
 const resultsFile = join(projectRoot, '.data', 'bench', 'last.json');
 
 /** The baseline runs first in each scenario so all meet the engine in a similar state. */
-const serverOrder: readonly ServerKind[] = ['baseline', 'ward', 'ward-unaudited'];
+const serverOrder: readonly ServerKind[] = [
+  'baseline',
+  'ward',
+  'ward-unaudited',
+  'ward-unauthenticated',
+];
 
 /**
  * Which servers run which scenario: audit on/off for read and search (issue #5), the token
  * endpoint on Ward alone, writes against the baseline (issue #2). The baseline has no search.
  */
 const scenarioServers: Record<ScenarioName, readonly ServerKind[]> = {
-  read: ['baseline', 'ward', 'ward-unaudited'],
+  read: ['baseline', 'ward', 'ward-unaudited', 'ward-unauthenticated'],
   search: ['ward', 'ward-unaudited'],
   token: ['ward'],
   update: ['baseline', 'ward'],

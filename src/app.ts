@@ -39,6 +39,8 @@ export interface AppDeps {
    * by `npm start`; nothing in the configuration reaches it.
    */
   isAuditOffForBenchmark?: boolean;
+  /** Benchmarks only: no bearer-token verification (src/auth/authorization.ts). */
+  isAuthOffForBenchmark?: boolean;
   /** HTTPS options when Ward terminates TLS itself. */
   https?: ServerOptions;
   now?: () => Date;
@@ -85,6 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     keyRing,
     isHttps,
     patientExists: async (id) => store.exists('Patient', id),
+    isAuthOffForBenchmark: deps.isAuthOffForBenchmark,
     ...authEvents,
     recordBreakGlassEvent: auditBreakGlassEvents(audit.trail, audit.server),
     now: deps.now,

@@ -26,6 +26,12 @@ export interface AuthorizationDeps {
   patientExists: (id: string) => Promise<boolean>;
   recordTokenEvent?: (event: TokenEvent) => Promise<void>;
   recordSecurityEvent?: RecordSecurityEvent;
+  /**
+   * Benchmarks only (AppDeps.isAuthOffForBenchmark): skip bearer-token verification and treat
+   * every /fhir request as a backend client holding `system/*.cruds`, to measure what
+   * verification costs. Never reachable from configuration.
+   */
+  isAuthOffForBenchmark?: boolean;
   /** Audits emergency-access attempts; without it `/auth/break-glass` refuses (fail closed). */
   recordBreakGlassEvent?: RecordBreakGlassEvent;
   now?: () => Date;
@@ -70,7 +76,13 @@ export async function registerAuthorization(deps: AuthorizationDeps): Promise<Au
     sessionPolicy: { idleTimeoutMs: 15 * 60_000, isSingleSession: config.singleSession },
     now: deps.now,
   });
-  registerAuthentication(app, { verifier: server.verifier });
+  if (deps.isAuthOffForBenchmark) {
+    app.addHook('onRequest', async (request) => {
+      request.auth = { tokenId: 'benchmark', issuer: 'benchmark', clientId: 'benchmark', scopes: ['system/*.cruds'] };
+    });
+  } else {
+    registerAuthentication(app, { verifier: server.verifier });
+  }
   await registerBreakGlassRoute(app, {
     db,
     keyRing,
