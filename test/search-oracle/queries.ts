@@ -46,9 +46,11 @@ export function generateQueries(data: LoadedData, seed = 11): GeneratedQuery[] {
     for (const v of values) {
       add('Patient', [param, v.slice(0, 3)]);
       add('Patient', [`${param}:exact`, v]);
-      add('Patient', [`${param}:contains`, v.slice(2, 5).toLowerCase()]);
+      const middle = v.slice(2, 5).trim();
+      if (middle) add('Patient', [`${param}:contains`, middle.toLowerCase()]);
     }
     add('Patient', [`${param}:exact`, values[0]!.toLowerCase()]);
+    add('Patient', [`${param}:contains`, 'te ']);
   }
 
   for (const gender of ['male', 'female', 'other', 'unknown']) {
