@@ -1,6 +1,7 @@
 import { allOf, anyOf } from './compile-match.ts';
 import type { EntryMatch } from './compile-types.ts';
-import type { NumberRange, NumberValue, Prefix, QuantityValue } from './parse-types.ts';
+import type { NumberRange } from './normalize-number.ts';
+import type { NumberValue, Prefix, QuantityValue } from './parse-types.ts';
 
 /**
  * number: the stored value `n` against the query value and its implicit precision range;
@@ -35,21 +36,21 @@ function matchNumberRange(prefix: Prefix, q: NumberRange): EntryMatch {
     case 'ne':
       return anyOf([{ n: { $lt: q.lo } }, { n: { $gte: q.hi } }]);
     case 'gt':
-      return { n: { $gt: q.value } };
+      return { n: { $gt: q.n } };
     case 'lt':
-      return { n: { $lt: q.value } };
+      return { n: { $lt: q.n } };
     case 'ge':
-      return { n: { $gte: q.value } };
+      return { n: { $gte: q.n } };
     case 'le':
-      return { n: { $lte: q.value } };
+      return { n: { $lte: q.n } };
     case 'sa':
       return { lo: { $gte: q.hi } };
     case 'eb':
       return { hi: { $lte: q.lo } };
     case 'ap': {
       // The spec leaves "approximately" to the server; Ward takes ±10% of the value.
-      const slack = Math.abs(q.value) * 0.1;
-      return { n: { $gte: Math.min(q.lo, q.value - slack), $lte: Math.max(q.hi, q.value + slack) } };
+      const slack = Math.abs(q.n) * 0.1;
+      return { n: { $gte: Math.min(q.lo, q.n - slack), $lte: Math.max(q.hi, q.n + slack) } };
     }
   }
 }

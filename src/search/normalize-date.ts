@@ -55,6 +55,7 @@ function toTimeInterval(
   const digits = fraction?.length ?? 0;
   const millis = digits === 0 ? 0 : Math.floor(Number(`0.${fraction}`) * 1000);
   const offsetMs = toOffsetMs(zone);
+  if (offsetMs === undefined) return undefined;
   const lo = utc(year, month - 1, day, hour, minute, second, millis).getTime() - offsetMs;
 
   let stepMs = 60_000;
@@ -66,11 +67,14 @@ function toTimeInterval(
   return { lo: new Date(lo), hi: new Date(lo + stepMs), precision };
 }
 
-function toOffsetMs(zone: string | undefined): number {
+/** Offsets run from -14:00 to +14:00; anything else is no time zone. */
+function toOffsetMs(zone: string | undefined): number | undefined {
   if (zone === undefined || zone === 'Z') return 0;
   const sign = zone.startsWith('-') ? -1 : 1;
-  const [hh, mm] = zone.slice(1).split(':');
-  return sign * (Number(hh) * 60 + Number(mm)) * 60_000;
+  const [hh, mm] = zone.slice(1).split(':').map(Number);
+  const minutes = hh! * 60 + mm!;
+  if (mm! > 59 || minutes > 14 * 60) return undefined;
+  return sign * minutes * 60_000;
 }
 
 /** Date.UTC maps years 0–99 to 1900–1999; setUTCFullYear does not. */

@@ -1,4 +1,6 @@
 import type { SearchParamDef } from './definitions.ts';
+import type { DateInterval } from './normalize-date.ts';
+import type { NumberRange } from './normalize-number.ts';
 
 /**
  * The abstract syntax of a FHIR search request, as `parseSearchRequest` builds it and
@@ -21,21 +23,10 @@ export type Modifier =
 export const prefixes = ['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap'] as const;
 export type Prefix = (typeof prefixes)[number];
 
-/** A search date as the half-open UTC interval its precision implies. */
-export interface DateRange {
-  lo: Date;
-  hi: Date;
-  precision: DatePrecision;
+/** A search date as the half-open UTC interval its precision implies, as stored values are. */
+export interface DateRange extends DateInterval {
   /** The value as given, normalized to its precision (`1970`, `1970-03`, `1970-03-05`, ...). */
   normalized: string;
-}
-export type DatePrecision = 'year' | 'month' | 'day' | 'minute' | 'second' | 'millisecond';
-
-/** A search number: its value and the implicit range of its stated precision. */
-export interface NumberRange {
-  value: number;
-  lo: number;
-  hi: number;
 }
 
 export interface StringValue {

@@ -54,7 +54,14 @@ describe('toDateInterval', () => {
   });
 
   it('rejects what is not a FHIR date', () => {
-    for (const bad of ['2020-13', '2019-02-29', '2020-1-1', 'yesterday', '2020-01-01T25:00:00Z']) {
+    for (const bad of [
+      '2020-13',
+      '2019-02-29',
+      '2020-1-1',
+      'yesterday',
+      '2020-01-01T25:00:00Z',
+      '2020-01-01T10:00:00+14:30',
+    ]) {
       expect(toDateInterval(bad), bad).toBeUndefined();
     }
   });

@@ -142,7 +142,7 @@ describe('parseSearchRequest', () => {
       const clause = onlyClause('Observation', `value-quantity=${raw}`);
       expect(clause.values[0]).toMatchObject({ type: 'quantity', prefix: 'eq' });
       const range = clause.values[0]?.type === 'quantity' ? clause.values[0].range : undefined;
-      expect(range?.value).toBe(value);
+      expect(range?.n).toBe(value);
       expect(range?.lo).toBeCloseTo(lo, 10);
       expect(range?.hi).toBeCloseTo(hi, 10);
     });
