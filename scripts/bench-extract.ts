@@ -13,8 +13,9 @@ import type { Bundle, Resource } from 'fhir/r4';
 import { buildExtractionPlan, type ExtractionPlan } from '../src/search/extract-plan.ts';
 import { extractIndexWithPlan } from '../src/search/extract.ts';
 import type { BlindIndexFn } from '../src/search/index-entry.ts';
+import { syntheaDir } from '../test/helpers/shared-data.ts';
 
-const folder = process.argv[2] ?? '/work/shared/data/synthea';
+const folder = process.argv[2] ?? syntheaDir;
 const types = ['Patient', 'Observation'] as const;
 
 const cheapBlind: BlindIndexFn = (purpose, value) => `${purpose}\u0000${value}`;

@@ -26,6 +26,7 @@ import type { LoadOptions, ScenarioName, ScenarioPlan, ScenarioResult } from './
 import { planTokenScenario } from './bench-token.ts';
 import { computeRatios, formatTable } from './bench-report.ts';
 import { loadSyntheaPatients, seedPatients } from './bench-seed.ts';
+import { syntheaDir } from '../test/helpers/shared-data.ts';
 
 const projectRoot = fileURLToPath(new URL('../', import.meta.url));
 const resultsFile = join(projectRoot, '.data', 'bench', 'last.json');
@@ -129,7 +130,7 @@ function readSettings(env: NodeJS.ProcessEnv): BenchSettings {
     warmupSeconds: readPositive(env, 'BENCH_WARMUP_SECONDS', 1, { allowZero: true }),
     connections: readPositive(env, 'BENCH_CONNECTIONS', 10),
     seedCount: readPositive(env, 'BENCH_SEED', 200),
-    dataFolder: env.BENCH_DATA || '/work/shared/data/synthea',
+    dataFolder: env.BENCH_DATA || syntheaDir,
     mongodbUri: env.MONGODB_URI || undefined,
   };
 }

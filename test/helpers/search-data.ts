@@ -1,14 +1,13 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bundle, Observation, Patient, Resource } from 'fhir/r4';
+import { syntheaDir } from './shared-data.ts';
 
 /**
  * Search test data: Synthea patients with their Observations, loaded through the REST API so
  * that every resource is indexed by the same path a client's write takes. Plain module (no
  * vitest imports): the search benchmark uses it too.
  */
-
-export const syntheaDir = new URL('../../../shared/data/synthea/', import.meta.url).pathname;
 
 /** A patient and the Observations whose subject is that patient, not yet loaded. */
 export interface PatientRecord {

@@ -4,9 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bundle, Resource } from 'fhir/r4';
 import { buildTestApp, fhirJson } from '../helpers/app.ts';
 import type { TestApp } from '../helpers/app.ts';
+import { examplesDir, syntheaDir } from '../helpers/shared-data.ts';
 
-const syntheaDir = join(import.meta.dirname, '../../../shared/data/synthea');
-const examplesDir = join(import.meta.dirname, '../../../shared/data/examples');
 // Several bundles keep the suite within a minute on FerretDB; the validation suite covers all 60.
 const bundleFiles = readdirSync(syntheaDir).filter((f) => f.endsWith('.json') && f !== 'manifest.json').slice(0, 4);
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildExtractionPlan, type ExtractionPlan } from '../../src/search/extract-plan.ts';
 import { extractIndexWithPlan } from '../../src/search/extract.ts';
 import type { BlindIndexFn } from '../../src/search/index-entry.ts';
+import { sharedDataDir as dataDir } from '../helpers/shared-data.ts';
 
 /**
  * Differential test: the compiled accessors must select exactly what the FHIRPath engine selects,
@@ -12,7 +13,6 @@ import type { BlindIndexFn } from '../../src/search/index-entry.ts';
  * example (Patient, Observation, AuditEvent) in the shared test data.
  */
 
-const dataDir = '/work/shared/data';
 const blind: BlindIndexFn = (purpose, value) => `${purpose}|${value}`;
 
 function loadResources(): Resource[] {

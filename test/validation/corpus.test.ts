@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateResource } from '../../src/validation/validate-resource.ts';
+import { sharedDataDir as dataDir } from '../helpers/shared-data.ts';
 
-const dataDir = '/work/shared/data';
 
 function readJson(path: string): Record<string, unknown> {
   return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
