@@ -10,6 +10,7 @@ import { registerRequestAudit } from './audit/request-audit.ts';
 import { registerRiskRoute } from './audit/risk-route.ts';
 import { registerAuthorization } from './auth/authorization.ts';
 import { auditBreakGlassEvents } from './auth/break-glass-route-audit.ts';
+import { buildRestSecurity } from './auth/smart-configuration.ts';
 import type { Authorization } from './auth/authorization.ts';
 import type { Config } from './config/config.ts';
 import type { KeyRing } from './crypto/key-ring.ts';
@@ -111,6 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         pageKey: deps.pageKey,
         software,
         startedAt: (deps.now ?? (() => new Date()))(),
+        security: buildRestSecurity(authorization.server.settings),
       }),
     { prefix: '/fhir' },
   );

@@ -1,3 +1,4 @@
+import type { CapabilityStatementRestSecurity } from 'fhir/r4';
 import { assertionAlgorithms } from './clients-assertion.ts';
 import { describeEndpoints, type OAuthSettings } from './oauth-settings.ts';
 import { signingAlgorithm } from './signing-keys.ts';
@@ -76,5 +77,41 @@ export function buildOpenIdConfiguration(settings: OAuthSettings): Record<string
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [signingAlgorithm],
     code_challenge_methods_supported: ['S256'],
+  };
+}
+
+/**
+ * `CapabilityStatement.rest.security` of a SMART server: the SMART-on-FHIR service code, and the
+ * `oauth-uris` extension that SMART 1.0 clients read (App Launch 2.x keeps it for backward
+ * compatibility; `.well-known/smart-configuration` is the primary discovery document).
+ * https://hl7.org/fhir/smart-app-launch/conformance.html
+ */
+export function buildRestSecurity(
+  settings: Pick<OAuthSettings, 'issuer'>,
+): CapabilityStatementRestSecurity {
+  const endpoints = describeEndpoints(settings);
+  const uris = (['authorize', 'token', 'introspect', 'revoke'] as const).map((url) => ({
+    url,
+    valueUri: endpoints[url],
+  }));
+  return {
+    extension: [
+      { url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris', extension: uris },
+    ],
+    cors: true,
+    service: [
+      {
+        coding: [
+          {
+            system: 'http://terminology.hl7.org/CodeSystem/restful-security-service',
+            code: 'SMART-on-FHIR',
+          },
+        ],
+        text: 'OAuth2 using SMART-on-FHIR profile (SMART App Launch 2.x, Backend Services)',
+      },
+    ],
+    description:
+      'Every request but metadata and .well-known/smart-configuration needs a bearer token. ' +
+      'Scopes: SMART v1 and v2, granular (?category=...), cut down to what the user\'s roles allow.',
   };
 }

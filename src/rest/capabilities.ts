@@ -1,4 +1,8 @@
-import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4';
+import type {
+  CapabilityStatement,
+  CapabilityStatementRestResource,
+  CapabilityStatementRestSecurity,
+} from 'fhir/r4';
 import { getSearchParams, servedResourceTypes } from '../search/definitions.ts';
 import { systemInteractions, typeInteractions } from './interactions.ts';
 
@@ -6,6 +10,8 @@ export interface CapabilityOptions {
   baseUrl: string;
   software: { name: string; version: string };
   startedAt: Date;
+  /** How clients authenticate (SMART on FHIR), from the authorization layer. */
+  security: CapabilityStatementRestSecurity;
 }
 
 /**
@@ -27,10 +33,10 @@ export function buildCapabilityStatement(options: CapabilityOptions): Capability
       {
         mode: 'server',
         documentation:
-          'No authentication yet: the server binds loopback addresses only until SMART authorization lands. ' +
           'Search: modifiers :exact :contains :missing :not :text :[type]; prefixes eq ne gt lt ge le sa eb ap; ' +
           'chaining, _has, _include and _revinclude (with :iterate), _sort, _count, _total, _summary, _elements, ' +
           'cursor paging. Prefer: handling=strict makes unknown parameters an error.',
+        security: options.security,
         resource: servedResourceTypes.map((type) => describeType(type, options)),
         interaction: systemInteractions.map((code) => ({ code })),
       },

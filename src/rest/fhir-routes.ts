@@ -1,4 +1,5 @@
 import type { FastifyInstance, HTTPMethods, RouteHandlerMethod } from 'fastify';
+import type { CapabilityStatementRestSecurity } from 'fhir/r4';
 import { FhirError } from '../fhir/fhir-error.ts';
 import type { RestContext } from './rest-context.ts';
 import { buildCapabilityStatement } from './capabilities.ts';
@@ -12,6 +13,7 @@ import { createHandler, deleteHandler, updateHandler } from './write.ts';
 export interface FhirRouteDeps extends RestContext {
   software: { name: string; version: string };
   startedAt: Date;
+  security: CapabilityStatementRestSecurity;
 }
 
 type RouteTable = Record<string, Partial<Record<HTTPMethods, RouteHandlerMethod>>>;

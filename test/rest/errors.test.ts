@@ -112,6 +112,24 @@ describe('GET /fhir/metadata', () => {
     expect(byType.AuditEvent).not.toContain('update');
     expect(byType.Patient).toEqual(expect.arrayContaining(['read', 'vread', 'create', 'update', 'delete', 'history-instance', 'history-type']));
   });
+
+  it('names SMART on FHIR as the security service, with the same endpoints as discovery', async () => {
+    const cs = (await t.app.inject({ url: '/fhir/metadata' })).json();
+    const smart = (await t.app.inject({ url: '/fhir/.well-known/smart-configuration' })).json();
+    const security = cs.rest[0].security;
+
+    expect(security.service[0].coding).toEqual([
+      { system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' },
+    ]);
+    const oauthUris = security.extension.find(
+      (e: any) => e.url === 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+    );
+    const uri = (name: string) => oauthUris.extension.find((e: any) => e.url === name)?.valueUri;
+    expect(uri('authorize')).toBe(smart.authorization_endpoint);
+    expect(uri('token')).toBe(smart.token_endpoint);
+    expect(uri('introspect')).toBe(smart.introspection_endpoint);
+    expect(uri('revoke')).toBe(smart.revocation_endpoint);
+  });
 });
 
 describe('health', () => {
