@@ -32,6 +32,11 @@ export interface AccessRequest {
   compartments?: string[];
   /** Patient compartments of `previous`, when the caller already has them. */
   previousCompartments?: string[];
+  /**
+   * Decide on type and action alone, before the stored version is read (a patch, whose new body
+   * the server computes from it). Only a pre-check: the write is decided again with both versions.
+   */
+  isPreCheck?: boolean;
 }
 
 /** How an allowed interaction must be narrowed before and after it touches data. */

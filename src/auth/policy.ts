@@ -143,9 +143,12 @@ function accessPaths(
 
 /**
  * The versions a decision must admit: the stored one for reads, the new body for create, both
- * new and old for update and patch, the old for delete. `undefined` when a write lacks its body.
+ * new and old for update and patch, the old for delete, none for a pre-check. `undefined` when a
+ * write lacks its body.
  */
 function versionsToCheck(request: AccessRequest, baseUrl?: string): CheckedVersion[] | undefined {
+  // A pre-check that was handed a version anyway checks it: the flag never skips a body.
+  if (request.isPreCheck && !request.resource && !request.previous) return [];
   const current = request.resource && {
     resource: request.resource,
     compartments: request.compartments ?? extractCompartments(request.resource, baseUrl),

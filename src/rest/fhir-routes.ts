@@ -4,7 +4,8 @@ import { FhirError } from '../fhir/fhir-error.ts';
 import type { RestContext } from './rest-context.ts';
 import { buildCapabilityStatement } from './capabilities.ts';
 import { historyHandler } from './history.ts';
-import { jsonMediaTypes } from './negotiation.ts';
+import { jsonMediaTypes, jsonPatchMediaType } from './negotiation.ts';
+import { patchHandler } from './patch.ts';
 import { readHandler, vreadHandler } from './read.ts';
 import { baseUrlOf, sendFhir } from './respond.ts';
 import { compartmentSearchHandler, searchHandler } from './search.ts';
@@ -36,7 +37,12 @@ export async function registerFhirRoutes(app: FastifyInstance, deps: FhirRouteDe
     '/:type': { GET: search, POST: createHandler(deps) },
     '/:type/_search': { POST: search },
     '/:type/_history': { GET: history },
-    '/:type/:id': { GET: readHandler(deps), PUT: updateHandler(deps), DELETE: deleteHandler(deps) },
+    '/:type/:id': {
+      GET: readHandler(deps),
+      PUT: updateHandler(deps),
+      PATCH: patchHandler(deps),
+      DELETE: deleteHandler(deps),
+    },
     '/:type/:id/_history': { GET: history },
     '/:type/:id/:compartmentType': { GET: compartmentSearchHandler(deps) },
     '/:type/:id/_history/:vid': { GET: vreadHandler(deps) },
@@ -60,13 +66,13 @@ function methodNotAllowed(allowed: HTTPMethods[]): RouteHandlerMethod {
 }
 
 /**
- * FHIR JSON bodies through Fastify's hardened JSON parser, which refuses `__proto__` and
- * `constructor.prototype` keys; form bodies (for `_search`) as text. Others: 415.
+ * FHIR JSON and JSON Patch bodies through Fastify's hardened JSON parser, which refuses
+ * `__proto__` and `constructor.prototype` keys; form bodies (for `_search`) as text. Others: 415.
  */
 function registerJsonBodies(app: FastifyInstance, maxBodyBytes: number) {
   app.removeAllContentTypeParsers();
   const parse = app.getDefaultJsonParser('error', 'error');
-  for (const type of jsonMediaTypes) {
+  for (const type of [...jsonMediaTypes, jsonPatchMediaType]) {
     app.addContentTypeParser(type, { parseAs: 'string', bodyLimit: maxBodyBytes }, parse);
   }
   app.addContentTypeParser(

@@ -23,6 +23,7 @@ function crudInteractions() {
     'read',
     'vread',
     'update',
+    'patch',
     'delete',
     'history-instance',
     'history-type',

@@ -4,6 +4,9 @@ import { FhirError } from '../fhir/fhir-error.ts';
 /** Media types of FHIR JSON; a write must carry one of them (http://hl7.org/fhir/R4/http.html#mime-type). */
 export const jsonMediaTypes = ['application/fhir+json', 'application/json'] as const;
 
+/** The body of a patch: a JSON Patch document (http://hl7.org/fhir/R4/http.html#patch). */
+export const jsonPatchMediaType = 'application/json-patch+json';
+
 const jsonFormats = new Set(['json', 'application/json', 'application/fhir+json', 'application/json+fhir']);
 const acceptedRanges = new Set([...jsonFormats, '*/*', 'application/*']);
 

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AccessNarrowing } from '../auth/policy-types.ts';
 import { FhirError } from '../fhir/fhir-error.ts';
 import type { StoredVersion } from '../store/resource-store.ts';
 import { noteAudit } from '../audit/request-audit.ts';
@@ -14,17 +15,29 @@ export function readHandler(ctx: RestContext) {
     const type = requireInteraction(pathParam(request, 'type'), 'read');
     const id = pathParam(request, 'id');
     const narrowing = ctx.guard.checkType(request, { interaction: 'read', resourceType: type, id });
-    const version = await ctx.store.read(type, id).catch((err: unknown) => {
-      // A deletion has no body to check the grant against: a narrowed grant (one patient, some
-      // categories) must not learn that a resource it may not see existed, so it reads 404.
-      const isNarrowed = narrowing.compartment !== undefined || narrowing.filters.length > 0;
-      if (err instanceof FhirError && err.kind === 'gone' && isNarrowed) {
-        throw new FhirError('notFound', `${type} resource not found`);
-      }
-      throw err;
-    });
+    const version = await readForCaller(ctx, type, id, narrowing);
     return sendVisible(ctx, request, reply, version, 'read');
   };
+}
+
+/**
+ * The current version, or 404/410. A deletion has no body to check the grant against: a narrowed
+ * grant (one patient, some categories) must not learn that a resource it may not see existed, so
+ * a deleted resource reads 404 for it. The caller still checks the version it gets.
+ */
+export async function readForCaller(
+  ctx: RestContext,
+  type: string,
+  id: string,
+  narrowing: AccessNarrowing,
+): Promise<StoredVersion> {
+  return ctx.store.read(type, id).catch((err: unknown) => {
+    const isNarrowed = narrowing.compartment !== undefined || narrowing.filters.length > 0;
+    if (err instanceof FhirError && err.kind === 'gone' && isNarrowed) {
+      throw new FhirError('notFound', `${type} resource not found`);
+    }
+    throw err;
+  });
 }
 
 /** vread: `GET [base]/[type]/[id]/_history/[vid]`. */

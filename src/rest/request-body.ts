@@ -25,6 +25,14 @@ export function readResourceBody(request: FastifyRequest, type: string): Resourc
     // Only form-encoded bodies arrive as text, and those are for _search.
     throw new FhirError('unsupportedMediaType', 'send resources as application/fhir+json');
   }
+  return toWritableResource(body, type);
+}
+
+/**
+ * A value as a valid resource of the type, or a 400 naming each failing element, without the
+ * `meta.versionId` and `meta.lastUpdated` that the server owns.
+ */
+export function toWritableResource(body: unknown, type: string): Resource {
   validateResource(body, type);
   const resource: Resource = body;
   if (resource.meta) {

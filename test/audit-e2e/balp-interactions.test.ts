@@ -171,6 +171,21 @@ const rows: Row[] = [
     clientId: 'test-backend',
   },
   {
+    name: 'patch',
+    send: () =>
+      t.app.inject({
+        method: 'PATCH',
+        url: `/fhir/Observation/${observationB}`,
+        headers: { 'content-type': 'application/json-patch+json' },
+        payload: JSON.stringify([{ op: 'replace', path: '/status', value: 'corrected' }]),
+      }),
+    status: 200,
+    codes: rest('patch', 'U'),
+    entities: () => [`Observation/${observationB}/_history/3`, `Patient/${patientB}`],
+    patients: () => [`Patient/${patientB}`],
+    clientId: 'test-backend',
+  },
+  {
     name: 'search across two patients',
     send: () => get(`/fhir/Observation?code=8867-4&_count=50`)(),
     status: 200,

@@ -94,6 +94,14 @@ describe('authorize', () => {
       expect(policy.authorize(inContext, request).allowed).toBe(false);
     });
 
+    it('pre-checks a patch on type and action alone, and never skips a version it is given', () => {
+      const preCheck: AccessRequest = { interaction: 'patch', resourceType: 'Observation', isPreCheck: true };
+      expect(policy.authorize(inContext, preCheck).allowed).toBe(true);
+      expect(policy.authorize(tokenFor('physician', ['patient/Observation.rs']), preCheck).allowed).toBe(false);
+      const foreign = { ...preCheck, resource: observation('p2', 'laboratory'), previous: observation('p2', 'laboratory') };
+      expect(policy.authorize(inContext, foreign).allowed).toBe(false);
+    });
+
     it('refuses a create or update without the body it writes', () => {
       for (const interaction of ['create', 'update', 'patch'] as const) {
         const decision = policy.authorize(inContext, { interaction, resourceType: 'Observation' });
