@@ -4,6 +4,8 @@ import type {
   CapabilityStatementRestSecurity,
 } from 'fhir/r4';
 import { getSearchParams, servedResourceTypes } from '../search/definitions.ts';
+import { supportedModifiers } from '../search/parse-modifiers.ts';
+import { prefixes } from '../search/parse-types.ts';
 import { systemInteractions, typeInteractions } from './interactions.ts';
 
 export interface CapabilityOptions {
@@ -33,7 +35,7 @@ export function buildCapabilityStatement(options: CapabilityOptions): Capability
       {
         mode: 'server',
         documentation:
-          'Search: modifiers :exact :contains :missing :not :text :[type]; prefixes eq ne gt lt ge le sa eb ap; ' +
+          `Search: modifiers ${modifierList}; prefixes ${prefixes.join(' ')}; ` +
           'chaining, _has, _include and _revinclude (with :iterate), _sort, _count, _total, _summary, _elements, ' +
           'cursor paging. Prefer: handling=strict makes unknown parameters an error.',
         security: options.security,
@@ -83,6 +85,8 @@ function describeSearchParams(type: string): CapabilityStatementRestResource['se
 function referenceParams(type: string): string[] {
   return [...getSearchParams(type).values()].filter((d) => d.type === 'reference').map((d) => d.code);
 }
+
+const modifierList = supportedModifiers.map((m) => (m === 'type' ? ':[type]' : `:${m}`)).join(' ');
 
 /** What a blind-indexed parameter can and cannot do (README, "Encryption at rest and what leaks"). */
 const protectedDocumentation =

@@ -87,7 +87,7 @@ function matchValue(
     case 'token-text':
       return matchTokenText(def, value);
     case 'reference':
-      return matchReference(value);
+      return matchReference(def, value, ctx);
     case 'date':
       return matchDate(def, value, ctx);
     case 'number':

@@ -1,14 +1,33 @@
-import type { EntryMatch } from './compile-types.ts';
+import type { CompileContext, EntryMatch } from './compile-types.ts';
+import type { SearchParamDef } from './definitions.ts';
+import { referenceIdentifierPurpose } from './extract-reference.ts';
 import type { Modifier, ReferenceValue, UriValue } from './parse-types.ts';
 
 /**
  * reference: `Type/id` on `ref`, a bare id on `rid` (any target type), an absolute URL not
- * under this server's base on `url`. http://hl7.org/fhir/R4/search.html#reference
+ * under this server's base on `url`, `:identifier` on the blinded `Reference.identifier`.
+ * http://hl7.org/fhir/R4/search.html#reference
  */
-export function matchReference(value: ReferenceValue): EntryMatch {
+export function matchReference(
+  def: SearchParamDef,
+  value: ReferenceValue,
+  ctx: CompileContext,
+): EntryMatch {
+  if (value.identifier !== undefined) return matchIdentifier(def, value.identifier, ctx);
   if (value.ref !== undefined) return { ref: value.ref };
   if (value.id !== undefined) return { rid: value.id };
   return { url: value.url };
+}
+
+/** `:identifier`: the identifier's system (or its absence) and the HMAC of its value. */
+function matchIdentifier(
+  def: SearchParamDef,
+  identifier: NonNullable<ReferenceValue['identifier']>,
+  ctx: CompileContext,
+): EntryMatch {
+  const hid = ctx.blind(referenceIdentifierPurpose(def.code), identifier.value);
+  if (identifier.system === undefined) return { hid };
+  return { isys: identifier.system === '' ? null : identifier.system, hid };
 }
 
 /**

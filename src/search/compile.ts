@@ -94,6 +94,7 @@ export const searchIndexes: IndexDescription[] = [
     ['ref'],
     ['rid'],
     ['url'],
+    ['hid'],
     ['lo', 'hi'],
     ['hi'],
     ['hd'],

@@ -42,13 +42,19 @@ export interface TokenEntry extends EntryBase {
   x?: string;
 }
 
-/** reference: `ref` relative `Type/id`; `url` the absolute or canonical form when given. */
+/**
+ * reference: `ref` relative `Type/id`; `url` the absolute or canonical form when given.
+ * `Reference.identifier` (for `:identifier`): its system `isys` in clear, its value only as the
+ * HMAC `hid`, because identifiers (MRN, member ids) are identifying.
+ */
 export interface ReferenceEntry extends EntryBase {
   t: 'reference';
   ref?: string;
   rt?: string;
   rid?: string;
   url?: string;
+  isys?: string;
+  hid?: string;
 }
 
 /** date: the half-open interval [lo, hi) implied by the value's precision, as Dates. */

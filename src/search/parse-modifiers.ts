@@ -9,7 +9,7 @@ import type { Modifier } from './parse-types.ts';
 const implemented: Readonly<Record<SearchParamType, readonly Modifier[]>> = {
   string: ['missing', 'exact', 'contains'],
   token: ['missing', 'not', 'text'],
-  reference: ['missing', 'type'],
+  reference: ['missing', 'type', 'identifier'],
   date: ['missing'],
   number: ['missing'],
   quantity: ['missing'],
@@ -18,14 +18,17 @@ const implemented: Readonly<Record<SearchParamType, readonly Modifier[]>> = {
   special: [],
 };
 
+/** Every modifier some parameter type takes, for the CapabilityStatement (`type` is `:[type]`). */
+export const supportedModifiers: readonly Modifier[] = [...new Set(Object.values(implemented).flat())];
+
 /**
  * Modifiers the spec allows but Ward refuses with 501 rather than ignore, because dropping them
  * would widen the result: token hierarchy and value-set modifiers need a terminology service,
- * `:identifier` needs the target's identifier in the reference index entry.
+ * reference hierarchies need the targets' own hierarchy links.
  */
 const refused: Readonly<Partial<Record<SearchParamType, readonly string[]>>> = {
   token: ['above', 'below', 'in', 'not-in', 'of-type'],
-  reference: ['identifier', 'above', 'below'],
+  reference: ['above', 'below'],
 };
 
 export interface ParsedModifier {

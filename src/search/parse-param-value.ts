@@ -41,6 +41,7 @@ function parseComponentValue(def: SearchParamDef, raw: string, ctx: ValueContext
     case 'token':
       return parseToken(raw);
     case 'reference':
+      if (ctx.modifier === 'identifier') return parseReferenceIdentifier(raw);
       return parseReference(def, requireText(raw), ctx);
     case 'date': {
       const { prefix, rest } = splitPrefix(unescapeValue(raw));
@@ -71,6 +72,16 @@ function parseToken(raw: string): ComponentValue {
   const [system, code] = parts.map(unescapeValue) as [string, string];
   if (system === '' && code === '') throw new FhirError('invalidInput', 'malformed token value');
   return { type: 'token', system, code: code === '' ? undefined : code };
+}
+
+/** `:identifier` takes a token: `system|value`, `|value` (no system) or `value` (any system). */
+function parseReferenceIdentifier(raw: string): ReferenceValue {
+  const token = parseToken(raw);
+  if (token.type !== 'token' || token.code === undefined) {
+    throw new FhirError('invalidInput', ':identifier needs an identifier value');
+  }
+  const identifier = token.system === undefined ? { value: token.code } : { system: token.system, value: token.code };
+  return { type: 'reference', identifier };
 }
 
 /** `[prefix]number`, `[prefix]number|system|code`, `[prefix]number||code-or-unit`. */

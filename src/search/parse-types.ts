@@ -53,6 +53,8 @@ export interface ReferenceValue {
   id?: string;
   /** An absolute URL that is not under this server's base. */
   url?: string;
+  /** `:identifier`: the `Reference.identifier` asked for; `system` '' means "no system". */
+  identifier?: { system?: string; value: string };
 }
 export interface DateValue {
   type: 'date';

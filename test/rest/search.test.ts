@@ -156,3 +156,31 @@ describe('GET /fhir/[type]?… (search)', () => {
     expect(log).not.toContain('1970-05-02');
   });
 });
+
+describe('reference :identifier', () => {
+  const mrn = 'urn:oid:2.16.840.1.113883.19.5';
+  const subjectById = (system: string | undefined, value: string, reference?: string) => ({
+    status: 'final',
+    code: { coding: [{ system: loinc, code: '29463-7' }] },
+    subject: { ...(reference ? { reference } : {}), identifier: { ...(system ? { system } : {}), value } },
+  });
+
+  it('finds resources by the identifier inside a reference, stored only as a blind index', async () => {
+    const byIdOnly = await post('Observation', subjectById(mrn, 'Zq-778812'));
+    const withReference = await post('Observation', subjectById(mrn, 'Zq-778812', `Patient/${ids.bo}`));
+    const noSystem = await post('Observation', subjectById(undefined, 'Zq-778812'));
+    const other = await post('Observation', subjectById(mrn, 'Zq-000001'));
+
+    const found = (value: string) => search(`/fhir/Observation?subject:identifier=${encodeURIComponent(value)}`);
+    expect(idsOf(await found(`${mrn}|Zq-778812`))).toEqual([byIdOnly, withReference].sort());
+    expect(idsOf(await found('Zq-778812'))).toEqual([byIdOnly, withReference, noSystem].sort());
+    expect(idsOf(await found('|Zq-778812'))).toEqual([noSystem]);
+    expect(idsOf(await found('urn:other|Zq-778812'))).toEqual([]);
+    expect(idsOf(await found(`${mrn}|Zq-000001`))).toEqual([other]);
+    // The reference itself still serves a plain reference search.
+    expect(idsOf(await search(`/fhir/Observation?subject=Patient/${ids.bo}&code=29463-7`))).toContain(withReference);
+
+    const stored = await t.db.collection('resources').find({ type: 'Observation' }).toArray();
+    expect(JSON.stringify(stored)).not.toContain('778812');
+  });
+});

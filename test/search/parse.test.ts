@@ -103,7 +103,8 @@ describe('parseSearchRequest', () => {
       ['code:below=http://s|c', 501],
       ['code:above=http://s|c', 501],
       ['code:of-type=a|b|c', 501],
-      ['subject:identifier=http://s|1', 501],
+      ['subject:identifier=http://s|', 400],
+      ['subject:above=Patient/1', 501],
     ])('refuses %s with %i', (query, status) => {
       const type = /^(code|subject)/.test(query) ? 'Observation' : 'Patient';
       const error = failure(() => parse(type, query));
