@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Resource } from 'fhir/r4';
-import { applyPatch, JsonPatchError, type Operation } from 'fast-json-patch';
+// fast-json-patch is CommonJS whose named exports Node cannot detect: take its default export.
+import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import { describeChanges } from '../audit/changed-elements.ts';
 import { noteAudit } from '../audit/request-audit.ts';
 import { FhirError } from '../fhir/fhir-error.ts';
@@ -13,6 +14,8 @@ import { readForCaller } from './read.ts';
 import { readIfMatch, toWritableResource } from './request-body.ts';
 import { pathParam, sendWriteResult } from './respond.ts';
 import type { RestContext } from './rest-context.ts';
+
+const { applyPatch, JsonPatchError } = fastJsonPatch;
 
 /**
  * patch: `PATCH [base]/[type]/[id]` with a JSON Patch document (RFC 6902) in
