@@ -63,6 +63,43 @@ describe('bearer token verification on /fhir', () => {
     });
   });
 
+  describe('when a token it accepted before is sent again', () => {
+    it('refuses it once it has expired', async () => {
+      const { accessToken } = await issue();
+      expect((await read(accessToken)).statusCode).toBe(200);
+
+      fixture.clock.advanceMs(16 * 60_000);
+
+      expect((await read(accessToken)).statusCode).toBe(401);
+    });
+
+    it('refuses it at once when it is revoked', async () => {
+      const { accessToken, jti } = await issue();
+      expect((await read(accessToken)).statusCode).toBe(200);
+
+      await fixture.server.revocations.revoke(jti, new Date(Date.now() + 600_000));
+
+      expect((await read(accessToken)).statusCode).toBe(401);
+    });
+
+    it('checks the signature again after a minute, and still accepts a valid token', async () => {
+      const { accessToken } = await issue();
+      expect((await read(accessToken)).statusCode).toBe(200);
+
+      fixture.clock.advanceMs(61_000);
+
+      expect((await read(accessToken)).statusCode).toBe(200);
+    });
+
+    it('does not accept a token that differs from the verified one in any character', async () => {
+      const { accessToken } = await issue();
+      expect((await read(accessToken)).statusCode).toBe(200);
+      const last = accessToken.at(-1) === 'A' ? 'B' : 'A';
+
+      expect((await read(`${accessToken.slice(0, -1)}${last}`)).statusCode).toBe(401);
+    });
+  });
+
   it('answers 401 without an error code when no token is sent', async () => {
     const res = await read(undefined);
 
