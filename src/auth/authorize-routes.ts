@@ -135,15 +135,7 @@ async function handleConsent(
     return refuseAuthorization(context, reply, pending, 'access_denied', 'the user denied access');
   }
   const scopes = await findGrantedScopes(context, pending, user);
-  if (!scopes) {
-    return refuseAuthorization(
-      context,
-      reply,
-      pending,
-      'unauthorized_client',
-      'the client is no longer registered',
-    );
-  }
+  if (!scopes) return refuseUnregisteredClient(context, reply, pending);
   if (!hasResourceScope(scopes)) {
     return refuseAuthorization(
       context,
@@ -204,6 +196,16 @@ function sendPatientPage(
   });
 }
 
+/** Ends the flow when the client was removed or disabled while its user was signing in. */
+function refuseUnregisteredClient(
+  context: LoginContext,
+  reply: FastifyReply,
+  pending: PendingAuthorization,
+): Promise<FastifyReply> {
+  const reason = 'the client is no longer registered';
+  return refuseAuthorization(context, reply, pending, 'unauthorized_client', reason);
+}
+
 /** The scopes the consent would grant, or `undefined` when the client is gone or disabled. */
 async function findGrantedScopes(
   context: LoginContext,
@@ -224,15 +226,7 @@ async function sendConsentPage(
   user: UserDocument,
 ): Promise<FastifyReply> {
   const scopes = await findGrantedScopes(context, pending, user);
-  if (!scopes) {
-    return refuseAuthorization(
-      context,
-      reply,
-      pending,
-      'unauthorized_client',
-      'the client is no longer registered',
-    );
-  }
+  if (!scopes) return refuseUnregisteredClient(context, reply, pending);
   const csrf = issueCsrfToken(request, reply, context.deps.isHttps);
   const view = {
     clientName: pending.clientName,
