@@ -38,7 +38,7 @@ export function computeRatios(results: readonly ScenarioResult[]): ScenarioRatio
 }
 
 const headings = [
-  ...['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms'],
+  ...['scenario', 'server', 'conns', 'req/s', 'p50 ms', 'p99 ms'],
   ...['CPU µs/req', 'non-2xx', 'errors'],
 ];
 
@@ -50,7 +50,8 @@ export function formatTable(
   const rows = results.map((r) => [
     r.scenario,
     r.server,
-    r.requestsPerSecond.toFixed(0),
+    String(r.connections),
+    r.requestsPerSecond.toFixed(1),
     r.latencyP50Ms.toFixed(1),
     r.latencyP99Ms.toFixed(1),
     r.serverCpuMicrosPerRequest.toFixed(0),
@@ -60,7 +61,7 @@ export function formatTable(
   for (const ratio of ratios) {
     const throughput = `${ratio.throughput.toFixed(2)}x`;
     const cpu = `${ratio.cpuPerRequest.toFixed(2)}x`;
-    rows.push([ratio.scenario, ratio.label, throughput, '', '', cpu, '', '']);
+    rows.push([ratio.scenario, ratio.label, '', throughput, '', '', cpu, '', '']);
   }
 
   const widths = headings.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
