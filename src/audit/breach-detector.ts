@@ -72,6 +72,7 @@ export class BreachDetector {
   readonly #findings: Collection<FindingDocument>;
   readonly #addresses: Collection<AddressDocument>;
   readonly #options: BreachOptions;
+  #lastPruneMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     db: Db,
@@ -116,13 +117,7 @@ export class BreachDetector {
 
   async #countFailedLogins(o: BreachObservation & { kind: 'failed-login' }) {
     const { threshold, windowMs } = this.#options.failedLogins;
-    await this.#signals.insertOne({
-      _id: randomUUID(),
-      user: o.userId,
-      kind: 'failed-login',
-      at: o.at,
-      n: 1,
-    });
+    await this.#addSignal(o.userId, 'failed-login', o.at, 1);
     const count = await this.#signals.countDocuments({
       user: o.userId,
       kind: 'failed-login',
@@ -134,16 +129,27 @@ export class BreachDetector {
     return this.#raise(id, breachRules.failedLogins, o, description, { count, threshold });
   }
 
+  async #addSignal(user: string, kind: SignalDocument['kind'], at: Date, n: number) {
+    await this.#signals.insertOne({ _id: randomUUID(), user, kind, at, n });
+    await this.#pruneSignals(at);
+  }
+
+  /**
+   * Drops signals no window can count any more, at most once a minute per process: they would
+   * otherwise pile up one per request, and engines without indexes (FerretDB) scan them all.
+   */
+  async #pruneSignals(at: Date) {
+    if (at.getTime() - this.#lastPruneMs < pruneEveryMs) return;
+    this.#lastPruneMs = at.getTime();
+    const { failedLogins, recordsAccessed } = this.#options;
+    const longestMs = Math.max(failedLogins.windowMs, recordsAccessed.windowMs) + 2 * skewMs;
+    await this.#signals.deleteMany({ at: { $lt: new Date(at.getTime() - longestMs) } });
+  }
+
   async #countRecords(o: BreachObservation & { kind: 'access' }) {
     const { threshold, windowMs } = this.#options.recordsAccessed;
     if (o.records <= 0) return undefined;
-    await this.#signals.insertOne({
-      _id: randomUUID(),
-      user: o.userId,
-      kind: 'records',
-      at: o.at,
-      n: o.records,
-    });
+    await this.#addSignal(o.userId, 'records', o.at, o.records);
     const [sum] = await this.#signals
       .aggregate<{ n: number }>([
         {
@@ -220,6 +226,7 @@ export class BreachDetector {
 
 /** Tolerance for clocks of other processes and for observations checked out of order. */
 const skewMs = 60_000;
+const pruneEveryMs = 60_000;
 
 function windowEndingAt(at: Date, windowMs: number) {
   return { $gt: new Date(at.getTime() - windowMs), $lte: new Date(at.getTime() + skewMs) };

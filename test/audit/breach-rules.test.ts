@@ -119,6 +119,19 @@ describe('breach rules', () => {
     expect(await findingRules()).toEqual([]);
   });
 
+  it('forgets signals that no window can count any more', async () => {
+    const trail = newTrail({ newAddress: false });
+    await trail.recordRest(search(later(0)), 60);
+    await trail.recordSecurity(failedLogin(later(1)));
+    await trail.settle();
+    const signals = db.collection('audit_signals');
+    expect(await signals.countDocuments({})).toBe(2);
+
+    await trail.recordRest(search(later(3 * 60)), 1);
+    await trail.settle();
+    expect(await signals.find({}).toArray()).toMatchObject([{ kind: 'records', n: 1 }]);
+  });
+
   it('records: 100 in an hour raise nothing, the 101st raises a high finding', async () => {
     const trail = newTrail({ newAddress: false });
     await trail.recordRest(search(later(0)), 60);
