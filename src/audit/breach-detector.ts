@@ -87,6 +87,7 @@ export class BreachDetector {
 
   async createIndexes(): Promise<void> {
     await this.#signals.createIndex({ user: 1, kind: 1, at: 1 });
+    await this.#signals.createIndex({ at: 1 }); // the once-a-minute prune
     await this.#findings.createIndex({ user: 1, at: -1 });
     await this.#addresses.createIndex({ user: 1 });
   }
