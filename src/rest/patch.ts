@@ -2,18 +2,15 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Resource } from 'fhir/r4';
 // fast-json-patch is CommonJS whose named exports Node cannot detect: take its default export.
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
-import { describeChanges } from '../audit/changed-elements.ts';
-import { noteAudit } from '../audit/request-audit.ts';
 import { FhirError } from '../fhir/fhir-error.ts';
 import { isJsonObject } from '../validation/json-object.ts';
-import { mask } from './access.ts';
-import { auditRef } from './audit-note.ts';
 import { requireInteraction } from './interactions.ts';
 import { jsonPatchMediaType } from './negotiation.ts';
 import { readForCaller } from './read.ts';
 import { readIfMatch, toWritableResource } from './request-body.ts';
 import { pathParam, sendWriteResult } from './respond.ts';
 import type { RestContext } from './rest-context.ts';
+import { storeNewVersion } from './write.ts';
 
 const { applyPatch, JsonPatchError } = fastJsonPatch;
 
@@ -43,18 +40,15 @@ export function patchHandler(ctx: RestContext) {
         issues: [{ diagnostics: 'a patch may not change the resource id', expression: `${type}.id` }],
       });
     }
-    const written = ctx.guard.checkWrite(request, { ...access, resource: patched, previous });
-    const { version } = await ctx.store.update({ ...patched, id }, ifMatch ?? current.versionId);
-    noteAudit(
-      request,
-      {
-        interaction: 'patch',
-        resource: auditRef(version),
-        changedElements: describeChanges(previous, version.resource!, ctx.blind),
-      },
-      [version.resource!, previous],
-    );
-    return sendWriteResult(request, reply, { ...version, resource: mask(version.resource!, written) }, 200);
+    const narrowed = ctx.guard.checkWrite(request, { ...access, resource: patched, previous });
+    const { shown } = await storeNewVersion(ctx, request, {
+      interaction: 'patch',
+      resource: { ...patched, id },
+      previous,
+      ifMatch: ifMatch ?? current.versionId,
+      narrowing: narrowed,
+    });
+    return sendWriteResult(request, reply, shown, 200);
   };
 }
 

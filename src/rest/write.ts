@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Resource } from 'fhir/r4';
+import type { AccessNarrowing } from '../auth/policy-types.ts';
 import { FhirError } from '../fhir/fhir-error.ts';
 import { isValidFhirId } from '../validation/validate-resource.ts';
 import { describeChanges } from '../audit/changed-elements.ts';
@@ -10,6 +11,7 @@ import { requireInteraction } from './interactions.ts';
 import { readIfMatch, readResourceBody } from './request-body.ts';
 import { pathParam, sendFhir, sendWriteResult, setVersionHeaders } from './respond.ts';
 import type { RestContext } from './rest-context.ts';
+import type { StoredVersion } from '../store/resource-store.ts';
 
 /** create: `POST [base]/[type]`; the server assigns the id (http://hl7.org/fhir/R4/http.html#create). */
 export function createHandler(ctx: RestContext) {
@@ -46,19 +48,48 @@ export function updateHandler(ctx: RestContext) {
       resource,
       previous,
     });
-    const { version, created } = await ctx.store.update({ ...resource, id }, ifMatch);
-    noteAudit(
-      request,
-      {
-        interaction: 'update',
-        resource: auditRef(version),
-        changedElements: describeChanges(previous, version.resource!, ctx.blind),
-      },
-      [version.resource!, ...(previous ? [previous] : [])],
-    );
-    const shown = { ...version, resource: mask(version.resource!, narrowing) };
+    const { shown, created } = await storeNewVersion(ctx, request, {
+      interaction: 'update',
+      resource: { ...resource, id },
+      previous,
+      ifMatch,
+      narrowing,
+    });
     return sendWriteResult(request, reply, shown, created ? 201 : 200);
   };
+}
+
+/** A new version of an existing (or, for update, absent) resource, as update and patch write it. */
+export interface NewVersion {
+  interaction: 'update' | 'patch';
+  resource: Resource & { id: string };
+  previous: Resource | undefined;
+  ifMatch: number | undefined;
+  /** What the caller's grant allows of the result, for the field mask. */
+  narrowing: AccessNarrowing;
+}
+
+/**
+ * Stores the version compare-and-set on `ifMatch`, notes its AuditEvent with the changed
+ * elements (hashed), and gives back the stored version as the caller may see it.
+ */
+export async function storeNewVersion(
+  ctx: RestContext,
+  request: FastifyRequest,
+  change: NewVersion,
+): Promise<{ shown: StoredVersion; created: boolean }> {
+  const { previous } = change;
+  const { version, created } = await ctx.store.update(change.resource, change.ifMatch);
+  noteAudit(
+    request,
+    {
+      interaction: change.interaction,
+      resource: auditRef(version),
+      changedElements: describeChanges(previous, version.resource!, ctx.blind),
+    },
+    [version.resource!, ...(previous ? [previous] : [])],
+  );
+  return { shown: { ...version, resource: mask(version.resource!, change.narrowing) }, created };
 }
 
 /** delete: `DELETE [base]/[type]/[id]`, logical; later reads answer 410 Gone. */
